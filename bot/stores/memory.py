@@ -1,0 +1,68 @@
+"""In-process store: the default. Expiry is checked lazily on read; a periodic sweep keeps the
+dicts from growing without bound."""
+
+from __future__ import annotations
+
+import copy
+import time
+from typing import Any, Callable
+
+
+class MemoryStore:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, sweep_every: int = 1024):
+        self._clock = clock
+        self._data: dict[str, tuple[float, Any]] = {}  # key -> (expires_at, value)
+        self._writes = 0
+        self._sweep_every = sweep_every
+
+    # -- internals -------------------------------------------------------------------------
+    def _get(self, key: str) -> Any | None:
+        item = self._data.get(key)
+        if item is None:
+            return None
+        expires_at, value = item
+        if expires_at <= self._clock():
+            self._data.pop(key, None)
+            return None
+        return value
+
+    def _set(self, key: str, value: Any, ttl_seconds: float) -> None:
+        self._data[key] = (self._clock() + ttl_seconds, value)
+        self._writes += 1
+        if self._writes % self._sweep_every == 0:
+            now = self._clock()
+            for k in [k for k, (exp, _) in self._data.items() if exp <= now]:
+                self._data.pop(k, None)
+
+    # -- Store interface -------------------------------------------------------------------
+    async def get_session(self, key: str) -> dict[str, Any] | None:
+        value = self._get("s:" + key)
+        return copy.deepcopy(value) if value is not None else None
+
+    async def save_session(self, key: str, session: dict[str, Any], ttl_seconds: int) -> None:
+        self._set("s:" + key, copy.deepcopy(session), ttl_seconds)
+
+    async def delete_session(self, key: str) -> None:
+        self._data.pop("s:" + key, None)
+
+    async def claim(self, key: str, ttl_seconds: int) -> bool:
+        if self._get("c:" + key) is not None:
+            return False
+        self._set("c:" + key, True, ttl_seconds)
+        return True
+
+    async def put_result(self, key: str, value: str, ttl_seconds: int) -> None:
+        self._set("r:" + key, value, ttl_seconds)
+
+    async def get_result(self, key: str) -> str | None:
+        return self._get("r:" + key)
+
+    async def hit(self, key: str, window_seconds: int) -> int:
+        window = int(self._clock() // window_seconds)
+        full_key = f"h:{key}:{window}"
+        count = (self._get(full_key) or 0) + 1
+        self._set(full_key, count, window_seconds)
+        return count
+
+    async def close(self) -> None:
+        self._data.clear()
