@@ -1,0 +1,381 @@
+"""What a resident pays, in which period, and from when they are covered — pure functions of the
+county's data and the arguments. The date is always an argument; nothing here reads the clock.
+
+Conventions (where the notices leave counting open, documented here once):
+- A child's age in days is `pay_date - birth_date` (born today = day 0). 尤溪's "出生90天内" is an
+  age of at most 90 days; "出生后的3个月内" (金寨) is a pay date no later than the same day three
+  months after birth (the month's last day when that day does not exist).
+- A waiting period of N days means benefits start N days after the pay date.
+- Newborn rules of a benefit year apply to children born in that year.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+from policy_faq.schema import Category, CountyPolicy, Period, Source
+
+PeriodName = Literal["not_started", "concentrated", "extended", "late", "closed"]
+
+
+@dataclass(frozen=True)
+class Citation:
+    document: str  # e.g. 金寨县通知
+    seed: str  # the notice's file in shared/seeds
+    clause: str
+    quote: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.document} {self.clause}"
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"document": self.document, "seed": self.seed, "clause": self.clause,
+                "quote": self.quote, "text": str(self)}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    label: str
+    date: dt.date
+    citation: Citation
+
+
+@dataclass(frozen=True)
+class Quote:
+    county: str
+    benefit_year: int
+    pay_date: dt.date
+    period: PeriodName
+    period_id: str | None
+    period_label: str | None
+    pay_now: int | None  # None: nothing can be paid now, or the notice does not say how much
+    net: int | None  # what the resident bears after any later reimbursement
+    subsidy: int  # what the government pays for this person
+    subsidy_payer: str | None
+    category: Category | None  # the category applied (after resolving several identities)
+    categories: tuple[Category, ...]  # every category given
+    reimbursed_later: bool  # pays the full standard now, the subsidy comes back later (遂平)
+    benefit_start: dt.date | None
+    waiting_days: int
+    payable_today: bool
+    next_payable: dt.date | None
+    deadlines: tuple[Deadline, ...]
+    notes: tuple[str, ...]
+    citations: tuple[Citation, ...]
+    newborn_within_window: bool | None = None
+    child_age_days: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "county": self.county,
+            "benefit_year": self.benefit_year,
+            "pay_date": self.pay_date.isoformat(),
+            "pay_now": self.pay_now,
+            "net": self.net,
+            "subsidy": self.subsidy,
+            "subsidy_payer": self.subsidy_payer,
+            "category": self.category.name if self.category else None,
+            "categories": [c.name for c in self.categories],
+            "reimbursed_later": self.reimbursed_later,
+            "period": self.period,
+            "period_id": self.period_id,
+            "period_label": self.period_label,
+            "payable_today": self.payable_today,
+            "next_payable": self.next_payable.isoformat() if self.next_payable else None,
+            "benefit_start": self.benefit_start.isoformat() if self.benefit_start else None,
+            "waiting_days": self.waiting_days,
+            "newborn_within_window": self.newborn_within_window,
+            "child_age_days": self.child_age_days,
+            "deadlines": [{"label": d.label, "date": d.date.isoformat(), "citation": str(d.citation)}
+                          for d in self.deadlines],
+            "notes": list(self.notes),
+            "citations": [c.as_dict() for c in self.citations],
+        }
+
+
+class QuoteError(ValueError):
+    """Arguments that cannot be quoted (e.g. a birth date after the pay date)."""
+
+
+def cite(policy: CountyPolicy, source: Source) -> Citation:
+    return Citation(policy.document.cite_as, policy.document.seed, source.clause, source.quote)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def applicable_category(policy: CountyPolicy, categories: list[Category]) -> Category | None:
+    """The one category that decides a person with several identities."""
+    subsidised = [c for c in categories if c.mode != "none"]
+    if not subsidised:
+        return categories[0] if categories else None
+    rule = policy.multiple_identities
+    if rule.rule == "order":
+        return min(subsidised, key=lambda c: rule.order.index(c.id))
+    standard = policy.standard.personal.amount
+    return min(subsidised, key=lambda c: (c.person_pays,
+                                          standard if c.mode == "pay_first" else c.person_pays))
+
+
+def period_at(policy: CountyPolicy, day: dt.date, migrant: bool = False) -> Period | None:
+    for p in policy.periods:
+        if p.start <= day <= p.end and (p.who == "everyone" or migrant):
+            return p
+    return None
+
+
+def _regular_periods(policy: CountyPolicy, migrant: bool) -> list[Period]:
+    return [p for p in policy.periods if p.who == "everyone" or migrant]
+
+
+@dataclass
+class _Draft:
+    """Mutable working state of one quote; frozen into a `Quote` at the end."""
+
+    policy: CountyPolicy
+    citations: list[Citation] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    deadlines: list[Deadline] = field(default_factory=list)
+
+    def cite(self, source: Source | None) -> Citation | None:
+        if source is None:
+            return None
+        c = cite(self.policy, source)
+        if all(c.clause != known.clause for known in self.citations):
+            self.citations.append(c)
+        return c
+
+
+def quote(policy: CountyPolicy, pay_date: dt.date | None = None,
+          categories: list[Category] | tuple[Category, ...] = (), birth_date: dt.date | None = None,
+          migrant: bool = False) -> Quote:
+    """Everything a resident needs to know about paying on `pay_date` (default: the first day of
+    the concentrated period)."""
+    regular = _regular_periods(policy, migrant)
+    if pay_date is None:
+        pay_date = min(p.start for p in regular)
+    if birth_date is not None and birth_date > pay_date:
+        raise QuoteError(f"出生日期 {birth_date} 晚于缴费日期 {pay_date}")
+    draft = _Draft(policy)
+    draft.cite(policy.standard.personal.source)
+    standard = policy.standard.personal.amount
+    fiscal = policy.standard.fiscal.amount
+
+    applied = applicable_category(policy, list(categories))
+    if applied is not None:
+        draft.cite(applied.source)
+        if len([c for c in categories if c.mode != "none"]) > 1:
+            rule = policy.multiple_identities
+            if rule.rule == "order":
+                draft.cite(rule.source)
+                draft.notes.append(f"多重身份按{policy.document.cite_as}{rule.source.clause if rule.source else ''}"
+                                   f"的顺序认定为“{applied.name}”")
+            else:
+                draft.notes.append(f"通知未规定多重身份如何认定，按对您最有利的一项“{applied.name}”计算，"
+                                   f"请向{policy.ask_office}确认")
+        if applied.note:
+            draft.notes.append(applied.note)
+
+    period = period_at(policy, pay_date, migrant)
+    if period is None and not migrant:
+        migrant_only = [p for p in policy.periods if p.who == "returning_migrant"
+                        and p.start <= pay_date <= p.end]
+        for p in migrant_only:
+            draft.cite(p.source)
+            draft.notes.append(f"{p.label}（至{p.end:%Y年%-m月%-d日}）只适用于春节返乡的外出务工人员")
+
+    # Newborn rules (a child born in the benefit year, or a county's special case for last year).
+    newborn = _newborn(draft, pay_date, birth_date, period)
+
+    # The period this resident is in on pay_date.
+    period_name: PeriodName
+    if newborn.period_kind is not None:
+        period_name, period_id, period_label = newborn.period_kind, newborn.period_id, newborn.label
+    elif period is not None:
+        period_name, period_id, period_label = period.kind, period.id, period.label
+    elif pay_date < min(p.start for p in regular):
+        period_name, period_id, period_label = "not_started", None, None
+    else:
+        period_name, period_id, period_label = "closed", None, None
+    if period is not None:
+        draft.cite(period.source)
+
+    # Price.
+    pay_now: int | None
+    net: int | None
+    subsidy = applied.government_pays if applied else 0
+    payer = applied.payer if applied and applied.government_pays else None
+    reimbursed_later = bool(applied and applied.mode == "pay_first" and applied.government_pays)
+    base_price = standard
+    if newborn.free:
+        pay_now = net = 0
+        subsidy, payer, reimbursed_later = 0, None, False
+    elif period_name == "closed":
+        pay_now = net = None
+        last = max(regular, key=lambda p: p.end)
+        if pay_date > last.end:
+            draft.cite(last.source)
+            draft.notes.append(f"{policy.benefit_year}年度的缴费期已于{last.end:%Y年%-m月%-d日}结束")
+        if not policy.late_payment.stated:
+            draft.notes.append(f"{policy.document.cite_as}未规定集中缴费期结束后的补缴办法，"
+                               f"请向{policy.ask_office}咨询")
+    else:
+        full_price = period is not None and period.price == "personal_plus_fiscal" and not newborn.applies
+        if full_price:
+            base_price = standard + fiscal
+        categories_apply = True if (period is None or newborn.applies) else period.categories_apply
+        if applied is not None and applied.government_pays and categories_apply == "not_stated":
+            pay_now = net = None
+            subsidy, payer, reimbursed_later = 0, None, False
+            draft.notes.append(f"{period_label}资助对象如何缴费，{policy.document.cite_as}未写明，"
+                               f"请向{policy.ask_office}咨询")
+        elif applied is None or not applied.government_pays:
+            pay_now = net = base_price
+            subsidy = 0
+        elif applied.mode == "pay_first":
+            pay_now, net = base_price, base_price - applied.government_pays
+        else:
+            pay_now = net = base_price - applied.government_pays
+        if full_price and pay_now is not None:
+            draft.notes.append(f"{period.start:%-m月%-d日}起补缴按个人缴费标准与财政补助之和"
+                               f"（{standard}+{fiscal}元）缴费")
+
+    # When benefits start, and any waiting period.
+    waiting_days = 0
+    benefit_start: dt.date | None = None
+    if newborn.benefit_start is not None or newborn.applies:
+        benefit_start = newborn.benefit_start
+    elif period is not None and period_name != "closed":
+        rule = period.benefit_start
+        if rule == "coverage_start":
+            benefit_start = policy.coverage.start
+        elif rule == "next_day":
+            benefit_start = pay_date + dt.timedelta(days=1)
+        elif rule == "pay_date":
+            benefit_start = pay_date
+        else:
+            exempt = applied is not None and applied.medical_aid and "medical_aid" in period.waiting_exempt
+            if exempt:
+                benefit_start = pay_date
+                draft.notes.append("医疗救助对象不执行待遇等待期")
+            else:
+                waiting_days = period.waiting_days
+                benefit_start = pay_date + dt.timedelta(days=waiting_days)
+    if period_name == "not_started":
+        first = min(regular, key=lambda p: p.start)
+        benefit_start = policy.coverage.start if first.benefit_start == "coverage_start" else None
+
+    # Payment days inside a period (屯留: the 1st to the 25th of each month).
+    payable_today, next_payable = period_name not in ("closed", "not_started"), None
+    if period is not None and period.payment_days is not None and newborn.period_kind is None:
+        days = period.payment_days
+        if not days.first <= pay_date.day <= days.last:
+            payable_today = False
+            candidate = add_months(pay_date.replace(day=1), 1).replace(day=days.first) \
+                if pay_date.day > days.last else pay_date.replace(day=days.first)
+            next_payable = candidate if candidate <= period.end else None
+            draft.notes.append(f"{period.label}内每月{days.first}-{days.last}日可办理缴费")
+    if period_name == "not_started":
+        next_payable = min(p.start for p in regular)
+
+    # Deadlines that matter to this resident.
+    for p in regular:
+        if p.end >= pay_date:
+            draft.deadlines.append(Deadline(p.label + "截止", p.end, cite(policy, p.source)))
+    draft.deadlines.extend(newborn.deadlines)
+    draft.deadlines.sort(key=lambda d: d.date)
+
+    return Quote(
+        county=policy.county.name, benefit_year=policy.benefit_year, pay_date=pay_date,
+        period=period_name, period_id=period_id, period_label=period_label,
+        pay_now=pay_now, net=net, subsidy=subsidy if pay_now is not None or newborn.free else 0,
+        subsidy_payer=payer, category=applied, categories=tuple(categories),
+        reimbursed_later=reimbursed_later, benefit_start=benefit_start, waiting_days=waiting_days,
+        payable_today=payable_today, next_payable=next_payable, deadlines=tuple(draft.deadlines),
+        notes=tuple(draft.notes), citations=tuple(draft.citations),
+        newborn_within_window=newborn.within, child_age_days=newborn.age_days,
+    )
+
+
+@dataclass
+class _NewbornOutcome:
+    applies: bool = False  # newborn rules decide price and benefit start
+    free: bool = False
+    within: bool | None = None
+    age_days: int | None = None
+    benefit_start: dt.date | None = None
+    period_kind: PeriodName | None = None  # set when the child's own window is what is open
+    period_id: str | None = None
+    label: str | None = None
+    deadlines: list[Deadline] = field(default_factory=list)
+
+
+def _newborn(draft: _Draft, pay_date: dt.date, birth_date: dt.date | None,
+             period: Period | None) -> _NewbornOutcome:
+    out = _NewbornOutcome()
+    if birth_date is None:
+        return out
+    policy, rules = draft.policy, draft.policy.newborn
+    out.age_days = (pay_date - birth_date).days
+    if not rules.stated:
+        draft.notes.append(f"{policy.document.cite_as}未对新生儿参保作专门规定，请向{policy.ask_office}咨询")
+        return out
+    draft.cite(rules.source)
+    citation = cite(policy, rules.source)  # type: ignore[arg-type]
+    in_year = policy.coverage.start <= birth_date <= policy.coverage.end
+
+    missed = rules.missed_concentrated
+    if missed is not None and birth_date.year == missed.born_in_year:
+        out.deadlines.append(Deadline(f"{missed.born_in_year}年出生的新生儿补办参保缴费", missed.pay_by,
+                                      citation))
+        if period is None and pay_date <= missed.pay_by and pay_date >= policy.periods[0].start:
+            out.applies = True
+            out.period_kind, out.period_id = "extended", "newborn_missed_concentrated"
+            out.label = f"{missed.born_in_year}年出生新生儿补办期"
+            draft.notes.append("通知未写明补办参保缴费后从何时起享受待遇，请向"
+                               f"{policy.ask_office}咨询")
+        return out
+    if not in_year:
+        return out
+    if rules.free_in_birth_year:
+        out.applies = out.free = True
+        out.period_kind, out.period_id = period.kind if period else "extended", "newborn_birth_year"
+        out.label = "新生儿出生当年（免缴）"
+        draft.notes.append("新生儿出生当年不缴费即可享受待遇，但应及时办理参保登记；"
+                           "通知未写明具体从哪天起享受")
+        return out
+    if rules.max_age_days is not None and out.age_days > rules.max_age_days:
+        draft.notes.append("孩子已满一周岁，不再按新生儿办理")
+        return out
+    window = rules.window
+    if window is None or rules.within is None:
+        return out
+    if window.days is not None:
+        window_end = birth_date + dt.timedelta(days=window.days)
+        out.within = out.age_days <= window.days
+        window_text = f"出生{window.days}天内"
+    else:
+        window_end = add_months(birth_date, window.months or 0)
+        out.within = pay_date <= window_end
+        window_text = f"出生后{window.months}个月内"
+    out.deadlines.append(Deadline(f"新生儿{window_text}参保缴费（从出生之日起享受待遇）", window_end,
+                                  citation))
+    case = rules.within if out.within else rules.after
+    if case is None:
+        draft.notes.append(f"已超过新生儿{window_text}的参保缴费期限，通知未写明之后如何办理，"
+                           f"请向{policy.ask_office}咨询")
+        return out
+    out.applies = True
+    out.benefit_start = birth_date if case.benefit_start == "birth_date" else pay_date
+    if period is None and pay_date <= policy.coverage.end:
+        out.period_kind, out.period_id = "extended", "newborn_window"
+        out.label = f"新生儿参保缴费期（{window_text}）" if out.within else "新生儿当年参保缴费"
+    if rules.waiting_exempt and period is not None and period.waiting_days:
+        draft.notes.append("新生儿不执行待遇等待期")
+    return out
