@@ -1,0 +1,262 @@
+"""Dates and ages in normalised text (numerals already Arabic), all relative to `today`.
+
+Year inference for dates written without a year (1月20号, 正月20, 8月份): take the candidate in
+last, this or next year nearest to `today`, with a bias to the future (the resident usually asks
+about paying or coming back): the future candidate wins unless the past one is more than
+FUTURE_BIAS_DAYS closer. Words that mark the past (交了/已经/上次...) flip the bias to the past;
+birth dates always take the latest candidate not after `today`.
+Lunar dates (正月/腊月/农历N月初N/过年/春节/元宵/除夕) are converted with `lunardate`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from lunardate import LunarDate
+
+FUTURE_BIAS_DAYS = 90
+AFTER_NEW_YEAR_DAYS = 1  # 年后/过完年 = the day after the lunar new year (precision "approx")
+_PAST_WORDS = re.compile(r"交了|缴了|已经|已交|上次|之前交|交过|付了|扣了|交的|缴的|办了")
+_FUTURE_WORDS = re.compile(r"再交|还能|还可以|打算|准备|回来|要是|如果|想|能不能|可以吗|之前|以前|前交")
+_BIRTH_AFTER = re.compile(r"^.{0,2}(出生|生的|生了|出世|落地|生下|降生)")
+_BIRTH_BEFORE = re.compile(r"(出生于|出生在|出生日期是?|生日是?|生于)$")
+
+
+@dataclass(frozen=True)
+class DateHit:
+    iso: str
+    precision: str  # "day", "month" or "approx"
+    text: str
+    start: int
+    end: int
+    birth: bool = False
+
+
+def _lunar(y: int, m: int, d: int) -> dt.date | None:
+    for day in (d, d - 1):  # 腊月30 in a year whose 腊月 has 29 days -> 腊月29 (除夕)
+        try:
+            return LunarDate(y, m, day).to_solar_date()
+        except (ValueError, IndexError, KeyError):
+            continue
+    return None
+
+
+def new_year(year: int) -> dt.date:
+    return LunarDate(year, 1, 1).to_solar_date()
+
+
+def _choose(cands: list[dt.date], today: dt.date, past: bool, birth: bool) -> dt.date | None:
+    cands = [c for c in cands if c is not None]
+    if not cands:
+        return None
+    if birth:
+        older = [c for c in cands if c <= today]
+        return max(older) if older else min(cands)
+    future = [c for c in cands if c >= today]
+    before = [c for c in cands if c < today]
+    f = min(future) if future else None
+    p = max(before) if before else None
+    if f is None or p is None:
+        return f or p
+    df, dp = (f - today).days, (today - p).days
+    if past:
+        return p if dp <= df + FUTURE_BIAS_DAYS else f
+    return f if df <= dp + FUTURE_BIAS_DAYS else p
+
+
+def _safe(y: int, m: int, d: int) -> dt.date | None:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _years(today: dt.date) -> tuple[int, int, int]:
+    return today.year - 1, today.year, today.year + 1
+
+
+_LUNAR_MONTHS = {"正": 1, "冬": 11, "腊": 12}
+_P_ISO = re.compile(r"(?<!\d)((?:19|20)\d{2})\s?[-/.年]\s?(\d{1,2})\s?[-/.月]\s?(\d{1,2})(?:日|号)?(?!\d)")
+_P_YM = re.compile(r"(?<!\d)((?:19|20)\d{2})年(\d{1,2})月(份|底|初)?(?![\d个])")
+_P_LUNAR = re.compile(
+    r"(农历|阴历|老历)?(正|冬|腊|\d{1,2})月(初\d{1,2}|\d{1,2}(?:日|号)?)(?!\d)")
+_P_DANIAN = re.compile(r"(?<![月\d])(?:大年)?初(\d{1,2})(?!\d)")
+_P_MD = re.compile(r"(?<![\d.年])(\d{1,2})月(\d{1,2})(?:日|号)?(?![\d个天])")
+_P_DOT = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})(?![\d.]|元|块|万|%|倍|岁|级|个|天|年)")
+_P_MONTH = re.compile(r"(?<![\d年])(\d{1,2})月(份|底|初|中旬|上旬|下旬)?(?![\d个])")
+_P_DAY = re.compile(r"(?<![\d月.])(\d{1,2})(?:号|日)(?!\d)")
+_P_REL_DAYS = re.compile(r"(?<!出生)(?<!\d)(\d{1,3})天(后|以后|之后|前|以前|之前)")
+_FIXED = [
+    (re.compile(r"大后天"), 3), (re.compile(r"(?<!大)后天"), 2), (re.compile(r"明天|明日"), 1),
+    (re.compile(r"今天|今日"), 0), (re.compile(r"(?<!大)前天"), -2), (re.compile(r"昨天|昨日"), -1),
+    (re.compile(r"下周|下星期|下个星期|下礼拜|下个礼拜"), 7),
+    (re.compile(r"上周|上星期|上个星期|上礼拜|上个礼拜"), -7),
+]
+_REL_MONTH = [(re.compile(r"下个月|下月"), 1), (re.compile(r"上个月|上月"), -1),
+              (re.compile(r"这个月|本月"), 0)]
+_NEW_YEAR_WORDS = re.compile(
+    r"(过年|春节|大年初1|年初1|新年|大年)(后|以后|之后|过后|完)?|(过完年|过了年|年后|节后|开年)|"
+    r"(除夕|大年30|年30|大年夜|年三十)|(元宵节?|正月15)|(年前|年底|年末)")
+
+
+def find_dates(text: str, today: dt.date) -> list[DateHit]:
+    """All dates in `text`, in order of appearance, overlapping matches removed."""
+    hits: list[DateHit] = []
+    taken: list[tuple[int, int]] = []
+    past = bool(_PAST_WORDS.search(text)) and not _FUTURE_WORDS.search(text)
+
+    def free(s: int, e: int) -> bool:
+        return all(e <= a or s >= b for a, b in taken)
+
+    def add(m: re.Match[str], d: dt.date | None, precision: str = "day",
+            span: tuple[int, int] | None = None) -> None:
+        s, e = span or m.span()
+        if d is None or not free(s, e):
+            return
+        after, before = text[e:e + 6], text[max(0, s - 6):s]
+        birth = bool(_BIRTH_AFTER.search(after) or _BIRTH_BEFORE.search(before))
+        taken.append((s, e))
+        hits.append(DateHit(d.isoformat(), precision, text[s:e], s, e, birth))
+
+    def is_birth(m: re.Match[str]) -> bool:
+        return bool(_BIRTH_AFTER.search(text[m.end():m.end() + 6])
+                    or _BIRTH_BEFORE.search(text[max(0, m.start() - 6):m.start()]))
+
+    for m in _P_ISO.finditer(text):
+        add(m, _safe(int(m[1]), int(m[2]), int(m[3])))
+    for m in _P_YM.finditer(text):
+        y, mo = int(m[1]), int(m[2])
+        if 1 <= mo <= 12:
+            last = calendar.monthrange(y, mo)[1]
+            add(m, _safe(y, mo, last if m[3] == "底" else 1), "day" if m[3] == "底" else "month")
+    for m in _P_LUNAR.finditer(text):
+        prefix, mon, day = m[1], m[2], m[3]
+        lunar = bool(prefix) or mon in _LUNAR_MONTHS or day.startswith("初")
+        if not lunar:
+            continue
+        mo = _LUNAR_MONTHS.get(mon) or int(mon)
+        dd = int(re.sub(r"\D", "", day))
+        if not (1 <= mo <= 12 and 1 <= dd <= 30):
+            continue
+        cands = [_lunar(y, mo, dd) for y in _years(today)]
+        add(m, _choose(cands, today, past, is_birth(m)))
+    for m in _P_DANIAN.finditer(text):
+        dd = int(m[1])
+        if 1 <= dd <= 30:
+            cands = [_lunar(y, 1, dd) for y in _years(today)]
+            add(m, _choose(cands, today, past, is_birth(m)))
+    for m in _NEW_YEAR_WORDS.finditer(text):
+        if m[1] or m[3]:
+            offset = AFTER_NEW_YEAR_DAYS if (m[2] or m[3]) else 0
+            precision = "approx" if offset else "day"
+        elif m[4]:
+            offset, precision = -1, "day"
+        elif m[5]:
+            offset, precision = 14, "day"
+        else:  # 年前/年底: the days before the lunar new year (年底 also means 12月31, see below)
+            if m[6] in ("年底", "年末"):
+                add(m, dt.date(today.year, 12, 31), "approx")
+                continue
+            offset, precision = -1, "approx"
+        cands = [new_year(y) + dt.timedelta(days=offset) for y in _years(today)]
+        add(m, _choose(cands, today, past, False), precision)
+    for pat in (_P_MD, _P_DOT):
+        for m in pat.finditer(text):
+            mo, dd = int(m[1]), int(m[2])
+            if 1 <= mo <= 12 and 1 <= dd <= 31:
+                cands = [_safe(y, mo, dd) for y in _years(today)]
+                add(m, _choose(cands, today, past, is_birth(m)))
+    for m in _P_MONTH.finditer(text):
+        mo = int(m[1])
+        if not 1 <= mo <= 12:
+            continue
+        if m[2] == "底":
+            cands = [_safe(y, mo, calendar.monthrange(y, mo)[1]) for y in _years(today)]
+            add(m, _choose(cands, today, past, is_birth(m)))
+        else:
+            cands = [_safe(y, mo, 1) for y in _years(today)]
+            # compare by month: a month that has started counts as "now", not the past
+            chosen = _choose([c for c in cands], today.replace(day=1), past, is_birth(m))
+            add(m, chosen, "month")
+    for m in _P_DAY.finditer(text):
+        dd = int(m[1])
+        if 1 <= dd <= 31:
+            this = _safe(today.year, today.month, dd)
+            nxt_m = today.month % 12 + 1
+            nxt = _safe(today.year + (today.month == 12), nxt_m, dd)
+            prev_m = (today.month - 2) % 12 + 1
+            prev = _safe(today.year - (today.month == 1), prev_m, dd)
+            add(m, _choose([prev, this, nxt], today, past, is_birth(m)))
+    for m in _P_REL_DAYS.finditer(text):
+        n = int(m[1])
+        sign = -1 if "前" in m[2] else 1
+        add(m, today + dt.timedelta(days=sign * n), "day")
+    for pat, days in _FIXED:
+        for m in pat.finditer(text):
+            add(m, today + dt.timedelta(days=days), "day")
+    for pat, months in _REL_MONTH:
+        for m in pat.finditer(text):
+            idx = today.year * 12 + today.month - 1 + months
+            add(m, dt.date(idx // 12, idx % 12 + 1, 1), "month")
+    m = re.search(r"月底", text)
+    if m:
+        add(m, today.replace(day=calendar.monthrange(today.year, today.month)[1]), "day")
+    hits.sort(key=lambda h: h.start)
+    return hits
+
+
+# ---- ages -----------------------------------------------------------------------------------
+
+_CHILD = re.compile(r"孩子|宝宝|婴儿|新生儿|儿子|女儿|闺女|小孩|孙子|孙女|外孙|娃|出生|刚生|满月")
+_AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"(刚出生|刚生|才出生|刚刚出生|新出生|刚生下|刚落地|刚满月?前)"), "zero"),
+    (re.compile(r"满月"), "month1"),
+    (re.compile(r"(?:出生|生下来?|满|刚满|才)(\d{1,4})天"), "days"),
+    (re.compile(r"(?<![\d.])(\d{1,4})天(?:了|大|的宝宝|的孩子|的婴儿|的新生儿)"), "days"),
+    (re.compile(r"(?<![\d.])(\d{1,2})个(?:多)?月(?:了|大|的|左右)(?!内|以内|之内)"), "months"),
+    (re.compile(r"(?:出生|满|刚满|才)(\d{1,2})个(?:多)?月(?!内|以内|之内)"), "months"),
+    (re.compile(r"(?:孩子|宝宝|婴儿|新生儿|儿子|女儿|孙子|孙女|闺女)(?:才|刚|刚满|已经|都|现在|今天|快)?"
+                r"(\d{1,4})天(?!内|以内|之内)"), "days"),
+    (re.compile(r"(?:孩子|宝宝|婴儿|新生儿|儿子|女儿|孙子|孙女|闺女)(?:才|刚|刚满|已经|都|现在|今天|快)?"
+                r"(\d{1,2})个(?:多)?月(?!内|以内|之内)"), "months"),
+    (re.compile(r"半岁"), "half"),
+    (re.compile(r"(?<![\d.])(\d{1,3})(?:周岁|岁)(半)?"), "years"),
+]
+
+
+@dataclass(frozen=True)
+class AgeHit:
+    days: int
+    child: bool
+    text: str
+    start: int
+    end: int
+
+
+def find_age(text: str) -> AgeHit | None:
+    """The first age mentioned (出生100天, 满月, 3个月大, 刚出生, 1岁), in days."""
+    best: AgeHit | None = None
+    for pat, kind in _AGE_PATTERNS:
+        m = pat.search(text)
+        if not m or (best and best.start <= m.start()):
+            continue
+        if kind == "zero":
+            days = 0
+        elif kind == "month1":
+            days = 30
+        elif kind == "days":
+            days = int(m[1])
+        elif kind == "months":
+            days = int(m[1]) * 30
+        elif kind == "half":
+            days = 182
+        else:
+            days = int(m[1]) * 365 + (182 if m[2] else 0)
+            if int(m[1]) > 120:
+                continue
+        child = kind != "years" or (days < 18 * 365 and bool(_CHILD.search(text)))
+        best = AgeHit(days, child, m.group(), m.start(), m.end())
+    return best
