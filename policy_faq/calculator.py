@@ -373,7 +373,7 @@ def _newborn(draft: _Draft, pay_date: dt.date, birth_date: dt.date | None,
         return out
     out.applies = True
     out.benefit_start = birth_date if case.benefit_start == "birth_date" else pay_date
-    if period is None and pay_date <= policy.coverage.end:
+    if period is None and (out.within or pay_date <= policy.coverage.end):
         out.period_kind, out.period_id = "extended", "newborn_window"
         out.label = f"新生儿参保缴费期（{window_text}）" if out.within else "新生儿当年参保缴费"
     if rules.waiting_exempt and period is not None and period.waiting_days:
