@@ -1,0 +1,105 @@
+"""Understanding residents' questions: text -> intent, confidence, slots.
+
+    from intents import understand
+    u = understand("俺是金寨的低報戶，要掏多钱？", today=datetime.date(2024, 1, 20))
+    u.intent == "subsidy"; u.slots == {"county": "jinzhai", "categories": ["dibao"]}
+
+Everything heavy (data files, regexes, example index) is built once, on first use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from intents.ids import find_ids, mask_id, mask_ids_in_text, validate_id
+from intents.lexicon import CountyNames, Lexicon
+from intents.normalize import MAX_CHARS, clean, fix_words, normalize
+
+__all__ = [
+    "CONFIDENCE_THRESHOLD", "INTENTS", "CountyNames", "Lexicon", "Understanding", "mask_id",
+    "mask_ids_in_text", "normalize", "understand", "validate_id",
+]
+
+INTENTS = (
+    "fee", "subsidy", "deadline", "migrant_extension", "late_payment", "newborn", "benefit_start",
+    "eligibility", "registration", "channel", "refund", "department", "tasks", "greeting",
+    "thanks", "help", "human", "reset", "out_of_scope",
+)
+
+
+def _threshold() -> float:
+    from intents.classify import model
+
+    return model().threshold
+
+
+# Below this the dialogue shows the short menu of what the assistant can answer.
+CONFIDENCE_THRESHOLD = 0.42
+
+
+@dataclass(frozen=True)
+class Understanding:
+    text: str                      # normalised text (ID numbers masked)
+    intent: str | None             # one of INTENTS, or None when the message holds only slots
+    confidence: float              # 0..1
+    slots: dict = field(default_factory=dict)
+    followup: bool = False
+    scores: dict = field(default_factory=dict)  # top intent scores, for debugging/logs
+
+
+def understand(text: str, today: dt.date, lexicon: Lexicon | None = None) -> Understanding:
+    """Normalise `text` and extract intent and slots. Never raises; never returns a full ID."""
+    try:
+        return _understand(text, today, lexicon or Lexicon.default())
+    except Exception:  # noqa: BLE001 - a message must never crash the dialogue
+        safe = mask_ids_in_text(text if isinstance(text, str) else "")[:MAX_CHARS]
+        return Understanding(text=safe, intent="out_of_scope", confidence=0.0)
+
+
+def _understand(text: str, today: dt.date, lexicon: Lexicon) -> Understanding:
+    from intents.classify import model, rank
+    from intents.slots import _blank, extract
+
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    norm = fix_words(clean(text))
+    # ID numbers: validate, then mask before anything else sees the text.
+    id_slots: dict = {}
+    ids = find_ids(norm)
+    if ids:
+        first = ids[0][2]
+        valid, _reason = validate_id(first, today)
+        id_slots = {"id_number": mask_id(first), "id_valid": valid is not None}
+        parts, last = [], 0
+        for s, e, compact in ids:
+            parts += [norm[last:s], mask_id(compact)]
+            last = e
+        norm = "".join(parts + [norm[last:]])
+    if not norm:
+        return Understanding(text="", intent="out_of_scope", confidence=0.0, slots=id_slots)
+
+    masked_spans = [(m.start(), m.end()) for m in _MASKED.finditer(norm)]
+    work = _blank(norm, masked_spans) if masked_spans else norm
+    slots, spans = extract(work, today, lexicon)
+    slots.update(id_slots)
+    ranking = rank(work, slots)
+    m = model()
+
+    prefixed = bool(m.followup_prefix.search(norm))
+    residual = m.filler.sub("", _blank(work, spans + masked_spans)).replace(" ", "")
+    only_slots = bool(slots) and not residual
+    weak_followup = prefixed and bool(slots) and ranking.top_score < 3.0
+    if only_slots or weak_followup or ranking.best is None:
+        if slots:
+            conf = 0.9 if only_slots else 0.6
+            return Understanding(norm, None, conf, slots, True, ranking.scores)
+        return Understanding(norm, "out_of_scope", 0.2 if residual else 0.0, slots, False,
+                             ranking.scores)
+    followup = prefixed or bool(m.followup_suffix.search(norm) and len(norm) <= 12)
+    return Understanding(norm, ranking.best, ranking.confidence, slots, followup, ranking.scores)
+
+
+import re as _re  # noqa: E402
+
+_MASKED = _re.compile(r"\d{4}\*{10}[\dX]{4}")

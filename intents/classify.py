@@ -1,0 +1,143 @@
+"""Intent scoring: weighted keywords and regex patterns from data/intents.yaml, plus rapidfuzz
+similarity to the example questions, plus slot boosts. Built once (lazy singleton)."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from intents.normalize import normalize
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+DATA_FILE = Path(__file__).with_name("data") / "intents.yaml"
+
+
+@dataclass
+class IntentSpec:
+    name: str
+    keywords: list[tuple[str, float]]
+    patterns: list[tuple[re.Pattern[str], float]]
+    boosts: dict[str, float]
+    social: bool
+
+
+@dataclass
+class Model:
+    intents: list[IntentSpec]
+    examples: list[str]
+    example_owner: list[int]
+    threshold: float
+    fuzzy_weight: float
+    fuzzy_floor: float
+    content_floor: float
+    flags: dict[str, list[str]]
+    followup_prefix: re.Pattern[str]
+    followup_suffix: re.Pattern[str]
+    filler: re.Pattern[str]
+    names: list[str] = field(default_factory=list)
+    redirects: list[tuple[str, tuple[str, ...], str]] = field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def model() -> Model:
+    with DATA_FILE.open(encoding="utf-8") as fh:
+        data = yaml.load(fh, Loader=_Loader)
+    specs: list[IntentSpec] = []
+    examples: list[str] = []
+    owner: list[int] = []
+    for i, (name, spec) in enumerate(data["intents"].items()):
+        kws: dict[str, float] = {}
+        for kw, w in (spec.get("keywords") or {}).items():
+            n = normalize(str(kw))
+            if n:
+                kws[n] = max(kws.get(n, 0.0), float(w))
+        pats = [(re.compile(p), float(w)) for p, w in (spec.get("patterns") or {}).items()]
+        specs.append(IntentSpec(name, list(kws.items()), pats,
+                                {k: float(v) for k, v in (spec.get("boosts") or {}).items()},
+                                bool(spec.get("social"))))
+        for ex in spec.get("examples") or []:
+            n = normalize(str(ex))
+            if n:
+                examples.append(n)
+                owner.append(i)
+    flags = {k: [normalize(p) for p in v] for k, v in (data.get("flags") or {}).items()}
+    return Model(
+        intents=specs, examples=examples, example_owner=owner,
+        threshold=float(data["threshold"]), fuzzy_weight=float(data["fuzzy_weight"]),
+        fuzzy_floor=float(data["fuzzy_floor"]), content_floor=float(data["content_floor"]),
+        flags=flags, followup_prefix=re.compile(data["followup_prefix"]),
+        followup_suffix=re.compile(data["followup_suffix"]), filler=re.compile(data["filler"]),
+        names=[s.name for s in specs],
+        redirects=[(r["from"], tuple(r["if_slots"]), r["to"]) for r in data.get("redirects") or []],
+    )
+
+
+def keyword_scores(text: str, slots: dict) -> list[float]:
+    m = model()
+    scores = []
+    for spec in m.intents:
+        s = 0.0
+        for kw, w in spec.keywords:
+            if kw in text:
+                s += w
+        for pat, w in spec.patterns:
+            if pat.search(text):
+                s += w
+        if s > 0 or spec.boosts:
+            for slot, w in spec.boosts.items():
+                if slots.get(slot):
+                    s += w
+        scores.append(s)
+    return scores
+
+
+def fuzzy_scores(text: str) -> list[float]:
+    """Best example similarity per intent, scaled to 0..fuzzy_weight above fuzzy_floor."""
+    m = model()
+    out = [0.0] * len(m.intents)
+    if not text:
+        return out
+    for _, score, idx in process.extract(text, m.examples, scorer=fuzz.ratio, limit=8,
+                                         score_cutoff=m.fuzzy_floor):
+        i = m.example_owner[idx]
+        val = m.fuzzy_weight * (score - m.fuzzy_floor) / (100 - m.fuzzy_floor)
+        out[i] = max(out[i], val)
+    return out
+
+
+@dataclass(frozen=True)
+class Ranking:
+    best: str | None
+    confidence: float
+    top_score: float
+    scores: dict[str, float]
+
+
+def rank(text: str, slots: dict) -> Ranking:
+    m = model()
+    kw = keyword_scores(text, slots)
+    fz = fuzzy_scores(text)
+    total = [a + b for a, b in zip(kw, fz)]
+    content_best = max((t for t, s in zip(total, m.intents) if not s.social), default=0.0)
+    if content_best >= m.content_floor:
+        total = [0.0 if s.social else t for t, s in zip(total, m.intents)]
+    order = sorted(range(len(total)), key=lambda i: total[i], reverse=True)
+    s1 = total[order[0]]
+    s2 = total[order[1]] if len(order) > 1 else 0.0
+    if s1 <= 0:
+        return Ranking(None, 0.0, 0.0, {})
+    # Saturating in the absolute score, discounted when the runner-up is close.
+    conf = (1 - math.exp(-s1 / 2.5)) * (0.5 + 0.5 * (s1 - s2) / s1)
+    scores = {m.names[i]: round(total[i], 2) for i in order[:4] if total[i] > 0}
+    best = m.names[order[0]]
+    for source, needs, target in m.redirects:
+        if best == source and any(slots.get(k) for k in needs):
+            best = target
+            break
+    return Ranking(best, round(conf, 3), s1, scores)
