@@ -26,4 +26,7 @@ class Store(Protocol):
     async def hit(self, key: str, window_seconds: int) -> int:
         """Count one event under `key` in a fixed window; returns the count so far (rate limits)."""
 
+    async def ping(self) -> bool:
+        """Is the backing service reachable? Never raises (memory: always True)."""
+
     async def close(self) -> None: ...

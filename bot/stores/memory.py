@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import copy
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 class MemoryStore:
@@ -63,6 +64,9 @@ class MemoryStore:
         count = (self._get(full_key) or 0) + 1
         self._set(full_key, count, window_seconds)
         return count
+
+    async def ping(self) -> bool:
+        return True
 
     async def close(self) -> None:
         self._data.clear()
