@@ -1,0 +1,158 @@
+"""One turn of the conversation: understand the message, settle county and intent (using the
+session for follow-ups like "那屯留呢"), and answer from the county's data.
+
+Pure apart from the session dict it updates: the date and the channel's default county are
+arguments, so every channel and every test gets the same answer for the same turn.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from intents import CONFIDENCE_THRESHOLD, Understanding, understand
+from policy_faq import Registry
+from policy_faq.answers import ANSWERS, answer
+from policy_faq.render import render
+
+SMALL_TALK = ("greeting", "thanks", "help", "human", "reset", "out_of_scope")
+# Slots that describe the resident's situation and carry over to follow-up questions.
+CARRIED = ("categories", "date", "date_precision", "birth_date", "child_age_days", "age_days",
+           "migrant", "student", "non_local", "employee_insurance", "armed_police",
+           "residence_permit", "offline", "channels", "township")
+# Words that show a follow-up asks the same thing about something new ("那…呢").
+MENU_WORDS = {"缴费标准": "fee", "渠道": "channel", "截止时间": "deadline", "新生儿": "newborn",
+              "待遇": "benefit_start", "登记": "registration", "帮助": "help", "菜单": "help"}
+
+
+@dataclass
+class Turn:
+    reply: str
+    intent: str
+    confidence: float
+    slots: dict[str, Any] = field(default_factory=dict)
+    citations: list[str] = field(default_factory=list)
+    debug: dict[str, Any] = field(default_factory=dict)
+    answered: bool = True
+
+
+def _county_names(registry: Registry) -> list[str]:
+    return registry.names()
+
+
+def respond(text: str, session: dict[str, Any], today: dt.date, registry: Registry,
+            default_county: str | None = None, intent_hint: str | None = None) -> Turn:
+    """Answer one message; `session` is read and updated in place."""
+    u = understand(text, today)
+    intent, confidence = u.intent, u.confidence
+    if intent_hint in ANSWERS or intent_hint in SMALL_TALK:
+        intent, confidence = intent_hint, 1.0
+    elif u.text in MENU_WORDS:
+        intent, confidence = MENU_WORDS[u.text], 1.0
+
+    county_slug = _settle_county(u, session, registry, default_county)
+    if county_slug == "unknown":
+        return Turn(render("dialogue/unknown_county.j2", counties=_county_names(registry)),
+                    "unknown_county", confidence, dict(u.slots), answered=False)
+
+    followup = intent is None or (u.followup and confidence < CONFIDENCE_THRESHOLD)
+    if followup:
+        intent = session.get("pending") or session.get("last_intent") or _guess_from_slots(u)
+        confidence = max(confidence, u.confidence)
+    slots = _merge_slots(session, u, followup)
+
+    turn = _answer(intent, confidence, slots, u, session, today, registry, county_slug)
+    if u.slots.get("id_number"):
+        turn.reply = render("dialogue/id_masked.j2") + "\n" + turn.reply
+    turn.debug["understanding"] = {"text": u.text, "intent": u.intent,
+                                   "confidence": u.confidence, "followup": u.followup}
+    return turn
+
+
+def _settle_county(u: Understanding, session: dict[str, Any], registry: Registry,
+                   default_county: str | None) -> str | None:
+    """A county named in the text wins and is remembered; then the session's; then the channel's."""
+    named = u.slots.get("county")
+    if named:
+        policy = registry.find(named)
+        if policy is None:
+            return "unknown"
+        session["county"] = policy.county.slug
+        return policy.county.slug
+    if session.get("county"):
+        return session["county"]
+    if default_county:
+        policy = registry.find(default_county)
+        if policy is not None:
+            session["county"] = policy.county.slug
+            return policy.county.slug
+    return None
+
+
+def _guess_from_slots(u: Understanding) -> str | None:
+    if u.slots.get("categories"):
+        return "subsidy"
+    if u.slots.get("birth_date") or u.slots.get("child_age_days") is not None:
+        return "newborn"
+    if u.slots.get("channels") or u.slots.get("offline"):
+        return "channel"
+    if u.slots.get("township"):
+        return "tasks"
+    if u.slots.get("date"):
+        return "deadline"
+    return None
+
+
+def _merge_slots(session: dict[str, Any], u: Understanding, followup: bool) -> dict[str, Any]:
+    new = {k: v for k, v in u.slots.items() if k in CARRIED}
+    if not followup:
+        return new
+    carried = dict(session.get("slots") or {})
+    if "date" in new:  # a new date replaces the old one and its precision
+        carried.pop("date_precision", None)
+    return carried | new
+
+
+def _answer(intent: str | None, confidence: float, slots: dict[str, Any], u: Understanding,
+            session: dict[str, Any], today: dt.date, registry: Registry,
+            county_slug: str | None) -> Turn:
+    counties = _county_names(registry)
+    policy = registry.find(county_slug, today) if county_slug else None
+    county_name = policy.county.name if policy else None
+    shown = slots | ({"county": county_name} if county_name else {})
+
+    if intent is None or (intent not in SMALL_TALK and confidence < CONFIDENCE_THRESHOLD):
+        if u.slots.get("county") and not (set(u.slots) - {"county"}):
+            session.pop("pending", None)
+            return Turn(render("dialogue/county_set.j2", county=county_name), "county",
+                        confidence, shown)
+        return Turn(render("dialogue/menu.j2", intro="抱歉，我没太明白您的问题。",
+                           county=county_name, counties=counties), "fallback", confidence, shown,
+                    answered=False)
+    if intent == "reset":
+        session.clear()
+        return Turn(render("dialogue/reset.j2"), intent, confidence)
+    if intent in ("greeting", "help"):
+        intro = "您好！我是城乡居民医保问答助手。" if intent == "greeting" else None
+        return Turn(render("dialogue/menu.j2", intro=intro, county=county_name, counties=counties),
+                    intent, confidence, shown)
+    if intent == "thanks":
+        return Turn(render("dialogue/thanks.j2"), intent, confidence, shown)
+    if intent == "out_of_scope":
+        return Turn(render("dialogue/menu.j2", intro="这个问题超出了我能回答的范围。",
+                           county=county_name, counties=counties), intent, confidence, shown,
+                    answered=False)
+    if intent == "human" and policy is None:
+        return Turn(render("dialogue/human.j2"), intent, confidence, shown)
+
+    if policy is None:  # ask once, answer when the county arrives
+        session["pending"] = intent
+        session["slots"] = slots
+        return Turn(render("dialogue/ask_county.j2", counties=counties), intent, confidence, shown)
+
+    session.pop("pending", None)
+    session["last_intent"] = intent
+    session["slots"] = slots
+    result = answer(intent, policy, slots | {"_text": u.text}, today)
+    return Turn(result.text, intent, confidence, shown, result.citations, result.debug)

@@ -1,0 +1,355 @@
+"""Answers to residents' questions, per intent, from one county's data and the calculator.
+
+Each `answer_<intent>` gathers facts into a context and renders `templates/answers/<intent>.j2`.
+Slots are plain values (concept ids, ISO dates, flags) so this module knows nothing of how the
+question was understood. Every answer carries the clauses it used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from policy_faq.calculator import Citation, Quote, cite, quote
+from policy_faq.concepts import match_concept, vocabulary
+from policy_faq.render import render
+from policy_faq.schema import Category, CountyPolicy, Source, Topic
+from policy_faq.tasks import find_township, task_rows, total_task
+
+MAX_CHARS = 700  # one WeChat passive reply
+
+
+@dataclass
+class Answer:
+    text: str
+    citations: list[str] = field(default_factory=list)
+    debug: dict[str, Any] = field(default_factory=dict)  # calculator inputs/outputs, for staff
+    needs: str | None = None  # a slot the answer still needs (e.g. "birth_date")
+
+
+@dataclass
+class _Ctx:
+    """What every answer needs, plus the citations it collects."""
+
+    policy: CountyPolicy
+    slots: dict[str, Any]
+    today: dt.date
+    citations: list[Citation] = field(default_factory=list)
+    debug: dict[str, Any] = field(default_factory=dict)
+
+    def cite(self, source: Source | None) -> None:
+        if source is None:
+            return
+        c = cite(self.policy, source)
+        if all(c.clause != k.clause for k in self.citations):
+            self.citations.append(c)
+
+    def cite_quote(self, q: Quote) -> None:
+        for c in q.citations:
+            if all(c.clause != k.clause for k in self.citations):
+                self.citations.append(c)
+
+    @property
+    def pay_date(self) -> dt.date:
+        """The date the resident asks about, else today."""
+        return _date(self.slots.get("date")) or self.today
+
+    def base(self) -> dict[str, Any]:
+        p = self.policy
+        last_end = max(q.end for q in p.periods)
+        return {
+            "p": p, "county": p.county.name, "doc": p.document.cite_as, "year": p.benefit_year,
+            "ask": p.ask_office, "today": self.today,
+            "personal": p.standard.personal.amount, "fiscal": p.standard.fiscal,
+            # The data is an old year's when today is past every period it covers.
+            "stale_since": last_end if self.today > last_end else None,
+        }
+
+
+def _date(value: object) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def concept_label(concept: str) -> str:
+    phrases = vocabulary()["categories"].get(concept) or [concept]
+    return str(phrases[0])
+
+
+@dataclass
+class _Resolved:
+    categories: list[Category]  # exactly named in this county
+    ambiguous: list[tuple[str, tuple[Category, ...]]]  # word -> the county's candidates
+    unlisted: list[str]  # words the county's notice does not list
+
+
+def _resolve(ctx: _Ctx) -> _Resolved:
+    out = _Resolved([], [], [])
+    for concept in ctx.slots.get("categories") or []:
+        m = match_concept(ctx.policy, concept)
+        if m.exact:
+            if m.categories[0] not in out.categories:
+                out.categories.append(m.categories[0])
+        elif m.categories:
+            out.ambiguous.append((concept_label(concept), m.categories))
+        else:
+            out.unlisted.append(concept_label(concept))
+    for _, cats in out.ambiguous:
+        for c in cats:
+            ctx.cite(c.source)
+    return out
+
+
+def _quote(ctx: _Ctx, categories: list[Category], birth: dt.date | None = None,
+           pay_date: dt.date | None = None) -> Quote:
+    day = pay_date or ctx.pay_date
+    migrant = bool(ctx.slots.get("migrant"))
+    q = quote(ctx.policy, day, categories, birth, migrant)
+    ctx.cite_quote(q)
+    ctx.debug["calculator"] = {
+        "county": ctx.policy.county.name, "pay_date": day.isoformat(),
+        "categories": [c.id for c in categories], "birth_date": birth.isoformat() if birth else None,
+        "migrant": migrant, "result": {k: v for k, v in q.as_dict().items() if k != "citations"},
+    }
+    return q
+
+
+def _render(ctx: _Ctx, intent: str, offer: str | None = None, **extra: Any) -> Answer:
+    context = ctx.base() | extra
+    body = render(f"answers/{intent}.j2", **context)
+    citations = [str(c) for c in ctx.citations]
+    footer = render("answers/_footer.j2", citations=citations, offer=offer, **context)
+    return Answer(_fit(body, footer), citations, ctx.debug)
+
+
+def _fit(body: str, footer: str) -> str:
+    """Body then footer, trimmed by whole lines so the reply fits one passive reply."""
+    lines = [ln for ln in body.splitlines() if ln.strip()]
+    text = "\n".join(lines + [footer])
+    while len(text) > MAX_CHARS and len(lines) > 1:
+        lines.pop()
+        text = "\n".join(lines + ["（内容较多，已精简）", footer])
+    return text[:MAX_CHARS]
+
+
+def _topic(ctx: _Ctx, topic: Topic, tags: list[str] | None = None) -> dict[str, Any]:
+    """A prose topic's items, narrowed to the asker's tags when any match."""
+    if not topic.stated:
+        return {"stated": False}
+    ctx.cite(topic.source)
+    items = list(topic.items)
+    excluded = list(topic.excluded)
+    if tags:
+        wanted = set(tags)
+        items = [i for i in items if wanted & set(i.tags)]
+        excluded = [i for i in excluded if wanted & set(i.tags)]
+    for i in items + excluded:
+        ctx.cite(i.source)
+    return {"stated": True, "text": topic.text, "items": items, "excluded": excluded,
+            "steps": topic.steps, "conditions": topic.conditions}
+
+
+# ---------------------------------------------------------------------------------------------
+# One function per intent.
+
+AUDIENCE_TAGS = ("student", "non_local", "employee_insurance", "armed_police", "residence_permit",
+                 "migrant_children")
+
+
+def _standard_quote(ctx: _Ctx, categories: list[Category]) -> Quote:
+    """Amounts as the notice sets them: on the asked date, else today if a period is open, else
+    on the first day of the concentrated period."""
+    asked = _date(ctx.slots.get("date"))
+    q = quote(ctx.policy, asked or ctx.today, categories, migrant=bool(ctx.slots.get("migrant")))
+    if asked is None and q.pay_now is None:
+        q = quote(ctx.policy, min(p.start for p in ctx.policy.periods), categories)
+    ctx.cite_quote(q)
+    return q
+
+
+def answer_fee(ctx: _Ctx) -> Answer:
+    r = _resolve(ctx)
+    std = _standard_quote(ctx, r.categories)
+    q = _quote(ctx, r.categories)
+    return _render(ctx, "fee", offer="回复“渠道”查看缴费步骤", q=q, std=std, r=r)
+
+
+def answer_subsidy(ctx: _Ctx) -> Answer:
+    r = _resolve(ctx)
+    if not (r.categories or r.ambiguous or r.unlisted):
+        for c in ctx.policy.categories:
+            ctx.cite(c.source)
+        ctx.cite(ctx.policy.standard.personal.source)
+        return _render(ctx, "subsidy_list", offer="回复您的身份（如“低保”）查看具体金额",
+                       categories=[c for c in ctx.policy.categories if c.mode != "none"])
+    q = _standard_quote(ctx, r.categories) if r.categories else None
+    if len(r.categories) > 1:
+        ctx.cite(ctx.policy.multiple_identities.source)
+    now = _quote(ctx, r.categories)
+    return _render(ctx, "subsidy", offer="回复“渠道”查看缴费步骤", q=q, r=r, now=now)
+
+
+def answer_deadline(ctx: _Ctx) -> Answer:
+    q = _quote(ctx, _resolve(ctx).categories)
+    for p in ctx.policy.periods:
+        ctx.cite(p.source)
+    asked = _date(ctx.slots.get("date"))
+    return _render(ctx, "deadline", offer="回复“渠道”查看缴费步骤", q=q, asked=asked,
+                   periods=ctx.policy.periods, late=ctx.policy.late_payment)
+
+
+def answer_migrant_extension(ctx: _Ctx) -> Answer:
+    ctx.slots = {**ctx.slots, "migrant": True}
+    extensions = [p for p in ctx.policy.periods if p.kind == "extended"]
+    for p in extensions:
+        ctx.cite(p.source)
+    asked = _date(ctx.slots.get("date"))
+    q = _quote(ctx, _resolve(ctx).categories) if asked else None
+    return _render(ctx, "migrant_extension", offer="回复“渠道”查看缴费步骤",
+                   extensions=extensions, asked=asked, q=q)
+
+
+def answer_late_payment(ctx: _Ctx) -> Answer:
+    late = ctx.policy.late_payment
+    ctx.cite(late.source)
+    asked = _date(ctx.slots.get("date"))
+    q = _quote(ctx, _resolve(ctx).categories)
+    late_periods = [p for p in ctx.policy.periods if p.kind == "late"]
+    return _render(ctx, "late_payment", offer="回复“待遇”查看何时开始报销", late=late, q=q,
+                   asked=asked, late_periods=late_periods, waiting=ctx.policy.waiting_period)
+
+
+def _birth(ctx: _Ctx) -> dt.date | None:
+    birth = _date(ctx.slots.get("birth_date"))
+    if birth is None and isinstance(ctx.slots.get("child_age_days"), int):
+        birth = ctx.pay_date - dt.timedelta(days=ctx.slots["child_age_days"])
+    return birth
+
+
+def answer_newborn(ctx: _Ctx) -> Answer:
+    nb = ctx.policy.newborn
+    birth = _birth(ctx)
+    q = None
+    if nb.stated:
+        ctx.cite(nb.source)
+        if birth is not None and birth <= ctx.pay_date:
+            q = _quote(ctx, _resolve(ctx).categories, birth)
+    ctx.debug["birth_date"] = birth.isoformat() if birth else None
+    return _render(ctx, "newborn", offer="回复“渠道”查看缴费步骤", nb=nb, birth=birth, q=q)
+
+
+def answer_benefit_start(ctx: _Ctx) -> Answer:
+    asked = _date(ctx.slots.get("date"))
+    birth = _birth(ctx)
+    q = _quote(ctx, _resolve(ctx).categories, birth if birth and birth <= ctx.pay_date else None)
+    for p in ctx.policy.periods:
+        ctx.cite(p.source)
+    ctx.cite(ctx.policy.waiting_period.source)
+    return _render(ctx, "benefit_start", q=q, asked=asked, periods=ctx.policy.periods,
+                   waiting=ctx.policy.waiting_period)
+
+
+def answer_eligibility(ctx: _Ctx) -> Answer:
+    tags = [t for t in AUDIENCE_TAGS if ctx.slots.get(t)]
+    topic = _topic(ctx, ctx.policy.eligibility, tags or None)
+    registration = _topic(ctx, ctx.policy.registration, tags) if tags else {"stated": False}
+    labels = {"student": "在校学生", "non_local": "非本地户籍人员", "employee_insurance": "已参加职工医保的人员",
+              "armed_police": "武警官兵", "residence_permit": "持居住证的人员",
+              "migrant_children": "流动人口子女"}
+    return _render(ctx, "eligibility", offer="回复“登记”查看参保登记办法", topic=topic,
+                   asked=[labels[t] for t in tags], registration=registration)
+
+
+CORRECTION_WORDS = ("改", "错", "变更", "更正", "不对", "迁")
+
+
+def answer_registration(ctx: _Ctx) -> Answer:
+    text = str(ctx.slots.get("_text", ""))
+    wants_correction = any(w in text for w in CORRECTION_WORDS)
+    tags = [t for t in AUDIENCE_TAGS if ctx.slots.get(t)]
+    registration = _topic(ctx, ctx.policy.registration, tags or None)
+    if tags and not registration.get("items"):
+        registration = _topic(ctx, ctx.policy.registration)
+    correction = _topic(ctx, ctx.policy.correction)
+    return _render(ctx, "registration", offer="回复“渠道”查看缴费步骤", registration=registration,
+                   correction=correction, wants_correction=wants_correction)
+
+
+def answer_channel(ctx: _Ctx) -> Answer:
+    p = ctx.policy
+    wanted = set(ctx.slots.get("channels") or [])
+    offline = bool(ctx.slots.get("offline"))
+    channels = list(p.channels)
+    chosen = [c for c in channels if wanted & set(c.concepts)] if wanted else []
+    if not chosen and offline:
+        chosen = [c for c in channels if c.mode == "offline"]
+    if not chosen and not wanted and not offline:
+        chosen = channels
+    for c in chosen or channels:
+        ctx.cite(c.source)
+    if p.channels_note:
+        ctx.cite(p.channels_note.source)
+    detailed = chosen[:2] if chosen and (wanted or offline or len(chosen) == 1) else chosen[:1]
+    return _render(ctx, "channel", offer="回复渠道名称（如“支付宝”“银行”）查看该渠道步骤",
+                   chosen=chosen, detailed=detailed, others=[c for c in channels if c not in chosen],
+                   wanted=bool(wanted), offline=offline, note=p.channels_note)
+
+
+def answer_refund(ctx: _Ctx) -> Answer:
+    refund = _topic(ctx, ctx.policy.refund)
+    return _render(ctx, "refund", refund=refund)
+
+
+def answer_department(ctx: _Ctx) -> Answer:
+    departments = _topic(ctx, ctx.policy.departments)
+    ctx.cite(ctx.policy.ask_office_source)
+    return _render(ctx, "department", departments=departments)
+
+
+def answer_tasks(ctx: _Ctx) -> Answer:
+    p = ctx.policy
+    if p.tasks is None:
+        return _render(ctx, "tasks", table=None)
+    ctx.cite(p.tasks.source)
+    if p.tasks.rule.source:
+        ctx.cite(p.tasks.rule.source)
+    township = ctx.slots.get("township")
+    row = find_township(p, township) if township else None
+    rows = task_rows(p)
+    return _render(ctx, "tasks", table=p.tasks, row=row, township=township, total=total_task(p),
+                   rows=rows, funding=p.work_funding)
+
+
+def answer_human(ctx: _Ctx) -> Answer:
+    ctx.cite(ctx.policy.ask_office_source)
+    return _render(ctx, "human")
+
+
+ANSWERS: dict[str, Callable[[_Ctx], Answer]] = {
+    "fee": answer_fee,
+    "subsidy": answer_subsidy,
+    "deadline": answer_deadline,
+    "migrant_extension": answer_migrant_extension,
+    "late_payment": answer_late_payment,
+    "newborn": answer_newborn,
+    "benefit_start": answer_benefit_start,
+    "eligibility": answer_eligibility,
+    "registration": answer_registration,
+    "channel": answer_channel,
+    "refund": answer_refund,
+    "department": answer_department,
+    "tasks": answer_tasks,
+    "human": answer_human,
+}
+
+
+def answer(intent: str, policy: CountyPolicy, slots: dict[str, Any], today: dt.date) -> Answer:
+    """The reply to `intent` for this county. `slots` may carry `_text` (the normalised message)."""
+    return ANSWERS[intent](_Ctx(policy, dict(slots), today))
