@@ -15,6 +15,7 @@ from rapidfuzz import fuzz, process
 from intents.normalize import normalize
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+STACK = 0.5
 DATA_FILE = Path(__file__).with_name("data") / "intents.yaml"
 
 
@@ -25,6 +26,22 @@ class IntentSpec:
     patterns: list[tuple[re.Pattern[str], float]]
     boosts: dict[str, float]
     social: bool
+
+
+@dataclass(frozen=True)
+class Redirect:
+    sources: tuple[str, ...]
+    slots: tuple[str, ...]
+    text: re.Pattern[str] | None
+    target: str
+    unless: tuple[str, ...] = ()
+
+    def applies(self, best: str, text: str, slots: dict) -> bool:
+        if best not in self.sources or any(slots.get(k) for k in self.unless):
+            return False
+        if self.slots and any(slots.get(k) for k in self.slots):
+            return True
+        return bool(self.text and self.text.search(text))
 
 
 @dataclass
@@ -41,7 +58,7 @@ class Model:
     followup_suffix: re.Pattern[str]
     filler: re.Pattern[str]
     names: list[str] = field(default_factory=list)
-    redirects: list[tuple[str, tuple[str, ...], str]] = field(default_factory=list)
+    redirects: list[Redirect] = field(default_factory=list)
 
 
 @lru_cache(maxsize=1)
@@ -74,21 +91,26 @@ def model() -> Model:
         flags=flags, followup_prefix=re.compile(data["followup_prefix"]),
         followup_suffix=re.compile(data["followup_suffix"]), filler=re.compile(data["filler"]),
         names=[s.name for s in specs],
-        redirects=[(r["from"], tuple(r["if_slots"]), r["to"]) for r in data.get("redirects") or []],
+        redirects=[_redirect(r) for r in data.get("redirects") or []],
     )
+
+
+def _redirect(r: dict) -> Redirect:
+    sources = r["from"] if isinstance(r["from"], list) else [r["from"]]
+    text = re.compile(r["if_text"]) if r.get("if_text") else None
+    return Redirect(tuple(sources), tuple(r.get("if_slots") or ()), text, r["to"],
+                    tuple(r.get("unless_slots") or ()))
 
 
 def keyword_scores(text: str, slots: dict) -> list[float]:
     m = model()
     scores = []
     for spec in m.intents:
-        s = 0.0
-        for kw, w in spec.keywords:
-            if kw in text:
-                s += w
-        for pat, w in spec.patterns:
-            if pat.search(text):
-                s += w
+        hits = [w for kw, w in spec.keywords if kw in text]
+        hits += [w for pat, w in spec.patterns if pat.search(text)]
+        # The strongest cue counts fully, further cues of the same intent count at STACK each:
+        # several weak words ("交", "多少", "钱") must not outweigh one strong topical word (补缴).
+        s = max(hits) + STACK * (sum(hits) - max(hits)) if hits else 0.0
         if s > 0 or spec.boosts:
             for slot, w in spec.boosts.items():
                 if slots.get(slot):
@@ -132,12 +154,20 @@ def rank(text: str, slots: dict) -> Ranking:
     s2 = total[order[1]] if len(order) > 1 else 0.0
     if s1 <= 0:
         return Ranking(None, 0.0, 0.0, {})
-    # Saturating in the absolute score, discounted when the runner-up is close.
-    conf = (1 - math.exp(-s1 / 2.5)) * (0.5 + 0.5 * (s1 - s2) / s1)
+    conf = _confidence(s1, s2)
     scores = {m.names[i]: round(total[i], 2) for i in order[:4] if total[i] > 0}
     best = m.names[order[0]]
-    for source, needs, target in m.redirects:
-        if best == source and any(slots.get(k) for k in needs):
-            best = target
+    for r in m.redirects:
+        if r.applies(best, text, slots):
+            # The redirect's condition backs the target: the runner-up is now the best intent
+            # that is neither the source nor the target.
+            others = [total[i] for i in order if m.names[i] not in (best, r.target)]
+            conf = _confidence(s1, others[0] if others else 0.0)
+            best = r.target
             break
     return Ranking(best, round(conf, 3), s1, scores)
+
+
+def _confidence(s1: float, s2: float) -> float:
+    """Saturating in the absolute score, discounted when the runner-up is close."""
+    return (1 - math.exp(-s1 / 2.5)) * (0.5 + 0.5 * (s1 - s2) / s1)

@@ -20,7 +20,7 @@ from lunardate import LunarDate
 FUTURE_BIAS_DAYS = 90
 AFTER_NEW_YEAR_DAYS = 1  # 年后/过完年 = the day after the lunar new year (precision "approx")
 _PAST_WORDS = re.compile(r"交了|缴了|已经|已交|上次|之前交|交过|付了|扣了|交的|缴的|办了")
-_FUTURE_WORDS = re.compile(r"再交|还能|还可以|打算|准备|回来|要是|如果|想|能不能|可以吗|之前|以前|前交")
+_FUTURE_WORDS = re.compile(r"再交|还能|还可以|打算|准备|回来|到家|要是|如果|想|能不能|可以吗|来得及|会不会")
 _BIRTH_AFTER = re.compile(r"^.{0,2}(出生|生的|生了|出世|落地|生下|降生)")
 _BIRTH_BEFORE = re.compile(r"(出生于|出生在|出生日期是?|生日是?|生于)$")
 
@@ -48,7 +48,8 @@ def new_year(year: int) -> dt.date:
     return LunarDate(year, 1, 1).to_solar_date()
 
 
-def _choose(cands: list[dt.date], today: dt.date, past: bool, birth: bool) -> dt.date | None:
+def _choose(cands: list[dt.date | None], today: dt.date, past: bool, birth: bool,
+            future: bool = False) -> dt.date | None:
     cands = [c for c in cands if c is not None]
     if not cands:
         return None
@@ -62,6 +63,8 @@ def _choose(cands: list[dt.date], today: dt.date, past: bool, birth: bool) -> dt
     if f is None or p is None:
         return f or p
     df, dp = (f - today).days, (today - p).days
+    if future:
+        return f
     if past:
         return p if dp <= df + FUTURE_BIAS_DAYS else f
     return f if df <= dp + FUTURE_BIAS_DAYS else p
@@ -106,7 +109,11 @@ def find_dates(text: str, today: dt.date) -> list[DateHit]:
     """All dates in `text`, in order of appearance, overlapping matches removed."""
     hits: list[DateHit] = []
     taken: list[tuple[int, int]] = []
-    past = bool(_PAST_WORDS.search(text)) and not _FUTURE_WORDS.search(text)
+    future_words = bool(_FUTURE_WORDS.search(text))
+    past = bool(_PAST_WORDS.search(text)) and not future_words
+
+    def pick(cands: list[dt.date | None], birth: bool, ref: dt.date = today) -> dt.date | None:
+        return _choose(cands, ref, past, birth, future_words and not birth)
 
     def free(s: int, e: int) -> bool:
         return all(e <= a or s >= b for a, b in taken)
@@ -142,12 +149,12 @@ def find_dates(text: str, today: dt.date) -> list[DateHit]:
         if not (1 <= mo <= 12 and 1 <= dd <= 30):
             continue
         cands = [_lunar(y, mo, dd) for y in _years(today)]
-        add(m, _choose(cands, today, past, is_birth(m)))
+        add(m, pick(cands, is_birth(m)))
     for m in _P_DANIAN.finditer(text):
         dd = int(m[1])
         if 1 <= dd <= 30:
             cands = [_lunar(y, 1, dd) for y in _years(today)]
-            add(m, _choose(cands, today, past, is_birth(m)))
+            add(m, pick(cands, is_birth(m)))
     for m in _NEW_YEAR_WORDS.finditer(text):
         if m[1] or m[3]:
             offset = AFTER_NEW_YEAR_DAYS if (m[2] or m[3]) else 0
@@ -162,24 +169,24 @@ def find_dates(text: str, today: dt.date) -> list[DateHit]:
                 continue
             offset, precision = -1, "approx"
         cands = [new_year(y) + dt.timedelta(days=offset) for y in _years(today)]
-        add(m, _choose(cands, today, past, False), precision)
+        add(m, pick(cands, False), precision)
     for pat in (_P_MD, _P_DOT):
         for m in pat.finditer(text):
             mo, dd = int(m[1]), int(m[2])
             if 1 <= mo <= 12 and 1 <= dd <= 31:
                 cands = [_safe(y, mo, dd) for y in _years(today)]
-                add(m, _choose(cands, today, past, is_birth(m)))
+                add(m, pick(cands, is_birth(m)))
     for m in _P_MONTH.finditer(text):
         mo = int(m[1])
         if not 1 <= mo <= 12:
             continue
         if m[2] == "底":
             cands = [_safe(y, mo, calendar.monthrange(y, mo)[1]) for y in _years(today)]
-            add(m, _choose(cands, today, past, is_birth(m)))
+            add(m, pick(cands, is_birth(m)))
         else:
             cands = [_safe(y, mo, 1) for y in _years(today)]
             # compare by month: a month that has started counts as "now", not the past
-            chosen = _choose([c for c in cands], today.replace(day=1), past, is_birth(m))
+            chosen = pick(cands, is_birth(m), today.replace(day=1))
             add(m, chosen, "month")
     for m in _P_DAY.finditer(text):
         dd = int(m[1])
@@ -189,7 +196,7 @@ def find_dates(text: str, today: dt.date) -> list[DateHit]:
             nxt = _safe(today.year + (today.month == 12), nxt_m, dd)
             prev_m = (today.month - 2) % 12 + 1
             prev = _safe(today.year - (today.month == 1), prev_m, dd)
-            add(m, _choose([prev, this, nxt], today, past, is_birth(m)))
+            add(m, pick([prev, this, nxt], is_birth(m)))
     for m in _P_REL_DAYS.finditer(text):
         n = int(m[1])
         sign = -1 if "前" in m[2] else 1
