@@ -71,7 +71,7 @@ def test_parse_staff_ids():
 
 
 def test_from_config_uses_bot_config_values():
-    ConfigTelegram = pytest.importorskip("bot.config").TelegramSettings  # noqa: N806
+    ConfigTelegram = pytest.importorskip("bot.config").TelegramSettings
 
     cfg = ConfigTelegram(token="1:a", staff_ids=(5, 6), base_url="http://h:1",
                          webhook_url="https://x/telegram", secret_token="abc")
