@@ -1,0 +1,109 @@
+"""WeChat message dict -> wechatpy message object -> what the channel does with it.
+
+`parse_message` is wechatpy's `parse_message` minus the XML parsing (done by `xmlsafe` with
+defusedxml): same type registries, same subscribe-by-QR-code special case, so the rest of the
+code deals in wechatpy's message and event classes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from wechatpy.events import EVENT_TYPES
+from wechatpy.messages import MESSAGE_TYPES, BaseMessage, UnknownMessage
+
+_ID_RE = re.compile(r"^[0-9]{1,24}$")
+
+
+class BadMessage(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _flat(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def parse_message(data: dict[str, Any]) -> BaseMessage:
+    """wechatpy's message/event object for a parsed `<xml>` dict. Raises BadMessage when the
+    fields every message has are missing."""
+    message = dict(data)
+    msg_type = _flat(message.get("MsgType")).strip().lower()
+    if not msg_type:
+        raise BadMessage("missing MsgType")
+    user = _flat(message.get("FromUserName")).strip()
+    if not user:
+        raise BadMessage("missing FromUserName")
+    if len(user) > 128:
+        raise BadMessage("FromUserName too long")
+    created = _flat(message.get("CreateTime")).strip()
+    if not _ID_RE.match(created):
+        raise BadMessage("missing or invalid CreateTime")
+    msg_id = message.get("MsgId")
+    if msg_id is not None and not _ID_RE.match(_flat(msg_id).strip()):
+        raise BadMessage("invalid MsgId")
+    if msg_type == "event":
+        event = _flat(message.get("Event")).strip().lower()
+        key = _flat(message.get("EventKey"))
+        if event == "subscribe" and key:
+            if key.startswith(("scanbarcode|", "scanimage|")):
+                event = "subscribe_scan_product"
+                message["Event"] = event
+            elif key.startswith("qrscene_"):
+                event = "subscribe_scan"
+                message["Event"] = event
+                message["EventKey"] = key[len("qrscene_"):]
+        return EVENT_TYPES.get(event, UnknownMessage)(message)
+    return MESSAGE_TYPES.get(msg_type, UnknownMessage)(message)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """What the channel needs from one message."""
+
+    kind: str  # text | voice | subscribe | click | unsupported | silent
+    user: str  # FromUserName (the user's openid)
+    account: str  # ToUserName (the account's original id, gh_...)
+    dedupe_key: str  # MsgId for messages, FromUserName + CreateTime for events
+    text: str = ""  # text, voice recognition, or CLICK key
+    what: str = ""  # for unsupported: a Chinese name of what was sent
+
+
+UNSUPPORTED_NAMES = {
+    "image": "图片", "location": "位置", "link": "链接", "video": "视频",
+    "shortvideo": "小视频", "file": "文件", "miniprogrampage": "小程序卡片",
+}
+SILENT_EVENTS = {  # events that need no reply ("success")
+    "unsubscribe", "scan", "location", "view", "masssendjobfinish", "templatesendjobfinish",
+    "scancode_push", "scancode_waitmsg", "pic_sysphoto", "pic_photo_or_album", "pic_weixin",
+    "location_select", "view_miniprogram",
+}
+
+
+def classify(msg: BaseMessage, data: dict[str, Any]) -> Incoming:
+    user = _flat(data.get("FromUserName")).strip()
+    account = _flat(data.get("ToUserName")).strip()
+    msg_type = _flat(data.get("MsgType")).strip().lower()
+    msg_id = _flat(data.get("MsgId")).strip()
+    created = _flat(data.get("CreateTime")).strip()
+    if msg_type == "event":
+        event = _flat(data.get("Event")).strip().lower()
+        # WeChat's advice is FromUserName + CreateTime; the event name is added so that two
+        # different events in the same second (subscribe, then a menu click) stay apart
+        key = f"evt:{user}:{created}:{event}"
+        if event in ("subscribe", "subscribe_scan", "subscribe_scan_product") \
+                or msg.type in ("subscribe_scan", "subscribe_scan_product"):
+            return Incoming("subscribe", user, account, key)
+        if event == "click":
+            return Incoming("click", user, account, key, text=_flat(data.get("EventKey")).strip())
+        return Incoming("silent", user, account, key, what=event or "event")
+    key = f"msg:{msg_id}" if msg_id else f"evt:{user}:{created}"
+    if msg_type == "text":
+        return Incoming("text", user, account, key, text=_flat(data.get("Content")))
+    if msg_type == "voice":
+        return Incoming("voice", user, account, key, text=_flat(data.get("Recognition")))
+    return Incoming("unsupported", user, account, key,
+                    what=UNSUPPORTED_NAMES.get(msg_type, "这类消息"))
