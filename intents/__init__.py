@@ -10,6 +10,7 @@ Everything heavy (data files, regexes, example index) is built once, on first us
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from intents.ids import find_ids, mask_id, mask_ids_in_text, validate_id
@@ -28,14 +29,11 @@ INTENTS = (
 )
 
 
-def _threshold() -> float:
-    from intents.classify import model
-
-    return model().threshold
-
-
 # Below this the dialogue shows the short menu of what the assistant can answer.
 CONFIDENCE_THRESHOLD = 0.35  # must equal `threshold` in data/intents.yaml (tested)
+
+
+_MASKED = re.compile(r"\d{4}\*{10}[\dX]{4}")
 
 
 @dataclass(frozen=True)
@@ -99,7 +97,3 @@ def _understand(text: str, today: dt.date, lexicon: Lexicon) -> Understanding:
     followup = prefixed or bool(m.followup_suffix.search(norm) and len(norm) <= 12)
     return Understanding(norm, ranking.best, ranking.confidence, slots, followup, ranking.scores)
 
-
-import re as _re  # noqa: E402
-
-_MASKED = _re.compile(r"\d{4}\*{10}[\dX]{4}")

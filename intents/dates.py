@@ -49,21 +49,21 @@ def new_year(year: int) -> dt.date:
 
 
 def _choose(cands: list[dt.date | None], today: dt.date, past: bool, birth: bool,
-            future: bool = False) -> dt.date | None:
+            prefer_future: bool = False) -> dt.date | None:
     cands = [c for c in cands if c is not None]
     if not cands:
         return None
     if birth:
         older = [c for c in cands if c <= today]
         return max(older) if older else min(cands)
-    future = [c for c in cands if c >= today]
+    after = [c for c in cands if c >= today]
     before = [c for c in cands if c < today]
-    f = min(future) if future else None
+    f = min(after) if after else None
     p = max(before) if before else None
     if f is None or p is None:
         return f or p
     df, dp = (f - today).days, (today - p).days
-    if future:
+    if prefer_future:
         return f
     if past:
         return p if dp <= df + FUTURE_BIAS_DAYS else f

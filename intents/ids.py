@@ -66,14 +66,23 @@ def find_ids(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def mask_ids_in_text(text: str) -> str:
-    """Mask every ID-like run (15-18 digits, last may be X, full-width or spaced) in free text.
+# Full-width digits, X and spaces -> ASCII, one character for one, so spans found in the
+# translated text are the spans of the original.
+_WIDTH = {**{0xFF10 + i: 0x30 + i for i in range(10)}, 0xFF38: 0x58, 0xFF58: 0x78, 0x3000: 0x20,
+          0xFF0D: 0x2D}
 
-    Text without such a run comes back unchanged; otherwise the NFKC form is returned with
-    each run masked (full-width digits must be found, so the search runs on NFKC text)."""
+
+def mask_ids_in_text(text: str) -> str:
+    """Mask every ID-like run (15-18 digits, last may be X; full-width, spaced or dashed) in free
+    text; everything else is returned unchanged."""
     if not isinstance(text, str):
         return text
-    norm = unicodedata.normalize("NFKC", text)
-    if not _ID_LIKE.search(norm):
+    probe = text.translate(_WIDTH)
+    spans = [(m.start(), m.end()) for m in _ID_LIKE.finditer(probe)]
+    if not spans:
         return text
-    return _ID_LIKE.sub(lambda m: mask_id(m.group()), norm)
+    parts, last = [], 0
+    for start, end in spans:
+        parts += [text[last:start], mask_id(probe[start:end])]
+        last = end
+    return "".join(parts + [text[last:]])
