@@ -8,8 +8,9 @@ question was understood. Every answer carries the clauses it used.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from policy_faq.calculator import Citation, Quote, cite, quote
 from policy_faq.concepts import match_concept, vocabulary

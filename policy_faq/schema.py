@@ -8,6 +8,7 @@ assistant can say so and point to `ask_office` instead of guessing.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -124,7 +125,7 @@ class Period(Sourced):
     payment_days: PaymentDays | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Period":
+    def _ordered(self) -> Period:
         if self.end < self.start:
             raise ValueError(f"period {self.id!r} ends ({self.end}) before it starts ({self.start})")
         if self.benefit_start == "after_waiting" and self.waiting_days <= 0:
@@ -137,8 +138,8 @@ class Topic(Strict):
 
     stated: bool
     text: str | None = None
-    items: list["Item"] = []
-    excluded: list["Item"] = []
+    items: list[Item] = []
+    excluded: list[Item] = []
     steps: list[str] = []
     conditions: list[str] = []
     deadline: dt.date | None = None
@@ -151,7 +152,7 @@ class Topic(Strict):
         return _source(value)
 
     @model_validator(mode="after")
-    def _sourced_when_stated(self) -> "Topic":
+    def _sourced_when_stated(self) -> Topic:
         if self.stated and self.source is None:
             raise ValueError("a stated topic needs a source")
         return self
@@ -173,7 +174,7 @@ class NewbornWindow(Strict):
     months: int | None = None
 
     @model_validator(mode="after")
-    def _one_unit(self) -> "NewbornWindow":
+    def _one_unit(self) -> NewbornWindow:
         if (self.days is None) == (self.months is None):
             raise ValueError("a newborn window is given in days or in months (exactly one)")
         return self
@@ -207,7 +208,7 @@ class Newborn(Strict):
         return _source(value)
 
     @model_validator(mode="after")
-    def _complete(self) -> "Newborn":
+    def _complete(self) -> Newborn:
         if self.stated and self.source is None:
             raise ValueError("stated newborn rules need a source")
         if self.window is not None and self.within is None:
@@ -246,7 +247,7 @@ class TaskTable(Sourced):
     total: dict[str, int]
 
     @model_validator(mode="after")
-    def _consistent(self) -> "TaskTable":
+    def _consistent(self) -> TaskTable:
         for i, row in enumerate(self.rows, start=1):
             if not isinstance(row.get("township"), str):
                 raise ValueError(f"row {i} has no township name")
@@ -318,7 +319,7 @@ class CountyPolicy(Strict):
         return _source(value)
 
     @model_validator(mode="after")
-    def _cross_checks(self) -> "CountyPolicy":
+    def _cross_checks(self) -> CountyPolicy:
         personal = self.standard.personal.amount
         ids = [c.id for c in self.categories]
         if len(set(ids)) != len(ids):
@@ -335,7 +336,7 @@ class CountyPolicy(Strict):
                 c.id for c in self.categories if c.mode != "none"}:
             raise ValueError("multiple_identities.order must list every subsidised category once")
         periods = sorted(self.periods, key=lambda p: p.start)
-        for a, b in zip(periods, periods[1:]):
+        for a, b in itertools.pairwise(periods):
             if b.start <= a.end and a.who == b.who:
                 raise ValueError(f"periods {a.id!r} and {b.id!r} overlap")
         return self

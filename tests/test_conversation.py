@@ -58,6 +58,7 @@ async def test_set_county_and_reset() -> None:
 
 async def test_sessions_expire() -> None:
     import datetime as dt
+
     from bot.stores import MemoryStore
     now = [0.0]
     assistant = Assistant(store=MemoryStore(clock=lambda: now[0]), session_ttl=60)
