@@ -261,9 +261,9 @@ def answer_eligibility(ctx: _Ctx) -> Answer:
     tags = [t for t in AUDIENCE_TAGS if ctx.slots.get(t)]
     topic = _topic(ctx, ctx.policy.eligibility, tags or None)
     registration = _topic(ctx, ctx.policy.registration, tags) if tags else {"stated": False}
-    labels = {"student": "在校学生", "non_local": "非本地户籍人员", "employee_insurance": "已参加职工医保的人员",
-              "armed_police": "武警官兵", "residence_permit": "持居住证的人员",
-              "migrant_children": "流动人口子女"}
+    labels = {"student": "在校学生", "non_local": "非本地户籍人员",
+              "employee_insurance": "已参加职工医保的人员", "armed_police": "武警官兵",
+              "residence_permit": "持居住证的人员", "migrant_children": "流动人口子女"}
     return _render(ctx, "eligibility", offer="回复“登记”查看参保登记办法", topic=topic,
                    asked=[labels[t] for t in tags], registration=registration)
 

@@ -174,8 +174,8 @@ def quote(policy: CountyPolicy, pay_date: dt.date | None = None,
             rule = policy.multiple_identities
             if rule.rule == "order":
                 draft.cite(rule.source)
-                draft.notes.append(f"多重身份按{policy.document.cite_as}{rule.source.clause if rule.source else ''}"
-                                   f"的顺序认定为“{applied.name}”")
+                clause = rule.source.clause if rule.source else ""
+                draft.notes.append(f"多重身份按{policy.document.cite_as}{clause}的顺序认定为“{applied.name}”")
             else:
                 draft.notes.append(f"通知未规定多重身份如何认定，按对您最有利的一项“{applied.name}”计算，"
                                    f"请向{policy.ask_office}确认")
