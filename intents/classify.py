@@ -145,10 +145,10 @@ def rank(text: str, slots: dict) -> Ranking:
     m = model()
     kw = keyword_scores(text, slots)
     fz = fuzzy_scores(text)
-    total = [a + b for a, b in zip(kw, fz)]
-    content_best = max((t for t, s in zip(total, m.intents) if not s.social), default=0.0)
+    total = [a + b for a, b in zip(kw, fz, strict=True)]
+    content_best = max((t for t, s in zip(total, m.intents, strict=True) if not s.social), default=0.0)
     if content_best >= m.content_floor:
-        total = [0.0 if s.social else t for t, s in zip(total, m.intents)]
+        total = [0.0 if s.social else t for t, s in zip(total, m.intents, strict=True)]
     order = sorted(range(len(total)), key=lambda i: total[i], reverse=True)
     s1 = total[order[0]]
     s2 = total[order[1]] if len(order) > 1 else 0.0

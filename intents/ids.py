@@ -21,7 +21,7 @@ _ID_LIKE = re.compile(
 
 
 def _check_digit(first17: str) -> str:
-    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS)) % 11]
+    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
 def validate_id(raw: str, today: _dt.date | None = None) -> tuple[str | None, str | None]:

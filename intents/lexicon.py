@@ -127,7 +127,7 @@ def _fuzzy_county(text: str, fuzzy: list[tuple[str, str]]) -> list[PlaceHit]:
             continue
         window = text[i - 2:i + 1]
         for name, slug in fuzzy:
-            if name[-1] == ch and sum(a != b for a, b in zip(window, name)) == 1:
+            if name[-1] == ch and sum(a != b for a, b in zip(window, name, strict=True)) == 1:
                 return [PlaceHit(slug, None, i - 2, i + 1)]
     return []
 

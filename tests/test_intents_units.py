@@ -24,7 +24,7 @@ _BASE = "34152219900101123"
 
 def _with_check(base: str) -> str:
     weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    return base + "10X98765432"[sum(int(d) * w for d, w in zip(base, weights)) % 11]
+    return base + "10X98765432"[sum(int(d) * w for d, w in zip(base, weights, strict=True)) % 11]
 
 
 GOOD_ID = _with_check(_BASE)          # 341522199001011234
