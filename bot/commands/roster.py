@@ -145,7 +145,8 @@ def _text_report(policy, est, rejected, repeated, files) -> str:
     if rejected:
         out += ["", f"未计入（需要核对）的行：{len(rejected)}"]
         for p in rejected[:TEXT_PROBLEMS]:
-            where = f"第{p.row}行" if p.row is not None else "整个文件"
+            where = (f"第{p.row}行" if p.row is not None
+                     else "整个工作表" if p.file.endswith("]") else "整个文件")
             out.append(f"  {p.file} {where}：{p.reason}")
         if len(rejected) > TEXT_PROBLEMS:
             out.append(f"  … 另有 {len(rejected) - TEXT_PROBLEMS} 行，完整清单见 --json 或 --xlsx")

@@ -103,9 +103,9 @@ class RosterList:
                 for sheet in table.sheets:
                     sheets_read += self._add_sheet(sheet.label, sheet.rows, len(table.sheets) > 1)
                 if sheets_read == 0 and len(table.sheets) > 1:
-                    self._fail(path.name, self._no_header())
+                    self._fail(str(path), self._no_header())
         except TableError as e:
-            self._fail(path.name, str(e))
+            self._fail(str(path), str(e))
 
     def _no_header(self) -> str:
         if self.id_column:

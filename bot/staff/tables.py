@@ -89,7 +89,7 @@ def _xlsx_sheets(path: Path) -> TableFile:
     many = len(wb.worksheets) > 1
     sheets = []
     for ws in wb.worksheets:
-        label = f"{path.name}[{ws.title}]" if many else path.name
+        label = f"{path}[{ws.title}]" if many else str(path)
 
         def rows(ws=ws) -> Iterator[tuple[int, tuple[Cell, ...]]]:
             ws.reset_dimensions()  # some tools write a wrong used range; read what is there
@@ -116,7 +116,7 @@ def open_table(path: Path) -> TableFile:
         raise TableError(f"无法读取：{e.strerror or e}") from None
     if data[:2] == b"PK":  # an XLSX saved with a .csv name
         return _xlsx_sheets(path)
-    return TableFile([Sheet(path.name, _csv_rows(decode_csv(data)))])
+    return TableFile([Sheet(str(path), _csv_rows(decode_csv(data)))])
 
 
 def find_header(
