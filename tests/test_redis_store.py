@@ -227,3 +227,13 @@ async def test_wechat_retry_on_second_worker_gets_first_workers_reply(stores):
     assert await first == "<xml>reply from A</xml>"
     assert await retry == "<xml>reply from A</xml>"
     assert produced == ["A"]
+
+
+async def test_rate_limit_is_shared_by_workers(stores):
+    from bot.stores.ratelimit import RateLimiter
+
+    a, b = RateLimiter(stores[0], limit=3, window_seconds=60), RateLimiter(stores[1], 3, 60)
+    assert [await a.allow("wechat", "u1"), await b.allow("wechat", "u1"),
+            await a.allow("wechat", "u1"), await b.allow("wechat", "u1")] == [True] * 3 + [False]
+    assert await b.allow("wechat", "u2") is True
+    assert await a.allow("telegram", "u1") is True

@@ -153,3 +153,19 @@ async def test_listener_errors_do_not_fail_requests():
     store = FallbackStore(primary, on_fallback=boom)
     await store.save_session("u", {"a": 1}, 60)
     assert await store.get_session("u") == {"a": 1}
+
+
+async def test_rate_limiter_on_memory_and_broken_store():
+    from bot.stores.ratelimit import RateLimiter
+
+    now = [0.0]
+    limiter = RateLimiter(MemoryStore(clock=lambda: now[0]), limit=2, window_seconds=10)
+    assert [await limiter.allow("wechat", "u") for _ in range(3)] == [True, True, False]
+    now[0] = 10.0  # the next window
+    assert await limiter.allow("wechat", "u") is True
+
+    class Broken(MemoryStore):
+        async def hit(self, key: str, window_seconds: int) -> int:
+            raise RuntimeError("store broken")
+
+    assert await RateLimiter(Broken(), limit=1).allow("wechat", "u") is True
