@@ -237,3 +237,15 @@ async def test_rate_limit_is_shared_by_workers(stores):
             await a.allow("wechat", "u1"), await b.allow("wechat", "u1")] == [True] * 3 + [False]
     assert await b.allow("wechat", "u2") is True
     assert await a.allow("telegram", "u1") is True
+
+
+def test_missing_redis_server_skips_locally_but_fails_on_ci(monkeypatch):
+    import redis_fixtures
+
+    monkeypatch.setattr(redis_fixtures.shutil, "which", lambda name: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install -y redis-server"):
+        redis_fixtures.redis_binary()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run the Redis tests"):
+        redis_fixtures.redis_binary()
