@@ -76,7 +76,9 @@ def test_split_first_limit():
 def test_split_keeps_every_character_and_the_limit(text, limit):
     parts = split_text(text, limit)
     assert all(0 < utf8_len(p) <= limit for p in parts)
-    squash = lambda s: "".join(s.split())
+    def squash(s: str) -> str:  # whitespace at the cuts may go
+        return "".join(s.split())
+
     assert squash("".join(parts)) == squash(text)
 
 
@@ -178,3 +180,13 @@ async def test_short_answer_uses_no_api(wechat_api):
         assert wx.read_reply(await post(client, "/wechat", req), req)["Content"] == "短答案"
         await app.state.wechat.drain()
     assert wechat_api.calls == []
+
+
+def test_render_matches_wechatpy():
+    from wechatpy.replies import TextReply
+
+    from bot.channels.wechat.replies import render_text
+    ours = render_text("oUser", "gh_acc", "缴费标准：见通知。\n第二行", 1_700_000_000)
+    theirs = TextReply(target="oUser", source="gh_acc", content="缴费标准：见通知。\n第二行",
+                       time=1_700_000_000).render()
+    assert ours == theirs

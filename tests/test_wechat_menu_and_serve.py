@@ -143,7 +143,8 @@ def served():
                 break
             except httpx.HTTPError:
                 if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError("serve did not start: " + (proc.stdout.read() or ""))
+                    raise RuntimeError("serve did not start: "
+                                       + (proc.stdout.read() or "")) from None
                 time.sleep(0.1)
         yield url
     finally:
@@ -166,7 +167,7 @@ async def test_serve_answers_wechat_over_http(served):
         fields = text_msg("今年交多少钱")
         reqs = [wx.build(fields) for _ in range(4)]
         resps = await asyncio.gather(*(post(client, "/wechat", r) for r in reqs))
-        contents = {wx.read_reply(r, q)["Content"] for r, q in zip(resps, reqs)}
+        contents = {wx.read_reply(r, q)["Content"] for r, q in zip(resps, reqs, strict=True)}
         assert len(contents) == 1 and contents.pop()
         # garbage does not hurt it
         assert (await client.post("/wechat", params=wx.query(), content=b"\xff\xfe")).status_code \

@@ -78,7 +78,7 @@ async def test_concurrent_retries_while_the_first_is_answered(mode):
         assert len(assistant.calls) == 1
         assistant.release.set()
         resps = await asyncio.gather(*tasks)
-    contents = [wx.read_reply(r, q)["Content"] for r, q in zip(resps, reqs)]
+    contents = [wx.read_reply(r, q)["Content"] for r, q in zip(resps, reqs, strict=True)]
     assert contents == ["慢慢的回答"] * 4
     assert len(assistant.calls) == 1
 

@@ -21,10 +21,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote_plus
 
 import httpx
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.config import WeChatAccount, WeChatSettings
@@ -51,7 +50,8 @@ log = logging.getLogger("bot.wechat")
 
 MORE_WORDS = {"1", "１", "更多", "继续", "查看更多"}
 CONTINUATION_TTL = 30 * 60
-_XML = "application/xml; charset=utf-8"
+_XML = b"application/xml; charset=utf-8"
+_TEXT = b"text/plain; charset=utf-8"
 
 
 class Rejected(Exception):
@@ -106,11 +106,8 @@ class WeChatChannel:
                       name=f"wechat-{rt.account.name}")
                 for path, rt in self.accounts.items()]
 
-    def _endpoint_for(self, rt: AccountRuntime):
-        async def endpoint(request: Request) -> Response:
-            return await self.handle_request(request, rt)
-
-        return endpoint
+    def _endpoint_for(self, rt: AccountRuntime) -> _Endpoint:
+        return _Endpoint(self, rt)
 
     async def aclose(self, timeout: float = 5.0) -> None:
         """Let background deliveries finish (up to `timeout`), then close the API clients."""
@@ -133,27 +130,31 @@ class WeChatChannel:
         task.add_done_callback(self._tasks.discard)
 
     # -- HTTP ------------------------------------------------------------------------------
-    async def handle_request(self, request: Request, rt: AccountRuntime) -> Response:
+    # A plain ASGI endpoint (no Request/Response objects): this path is the hot one.
+    async def handle_request(self, scope: Any, receive: Any, send: Any,
+                             rt: AccountRuntime) -> None:
         body = b""
         try:
-            query = request.query_params
+            query = _parse_query(scope.get("query_string", b""))
             self._check_signature(query, rt)
-            if request.method != "POST":
+            if scope["method"] != "POST":
                 echostr = query.get("echostr")
                 if not echostr or len(echostr) > 256:
                     raise Rejected(400, "verification request without a usable echostr")
-                return PlainTextResponse(echostr)
-            body = await _read_body(request)
-            return await self._handle_post(query, body, rt)
+                await _send(send, 200, echostr.encode("utf-8"), _TEXT)
+                return
+            body = await _read_body(scope, receive)
+            status, content, ctype = await self._handle_post(query, body, rt)
         except Rejected as exc:
-            log.warning("wechat[%s]: %s %s -> %d: %s (%s)", rt.account.name, request.method,
-                        request.url.path, exc.status, exc.reason, describe_body(body))
-            return PlainTextResponse("forbidden" if exc.status == 403 else "bad request",
-                                     status_code=exc.status)
-        except Exception:
+            log.warning("wechat[%s]: %s %s -> %d: %s (%s)", rt.account.name, scope["method"],
+                        scope.get("path", ""), exc.status, exc.reason, describe_body(body))
+            status, ctype = exc.status, _TEXT
+            content = b"forbidden" if exc.status == 403 else b"bad request"
+        except Exception:  # noqa: BLE001 - WeChat must never see a 500
             log.exception("wechat[%s]: unexpected error (%s)", rt.account.name,
                           describe_body(body))
-            return PlainTextResponse("success")
+            status, content, ctype = 200, b"success", _TEXT
+        await _send(send, status, content, ctype)
 
     def _check_signature(self, query: Any, rt: AccountRuntime) -> None:
         timestamp = query.get("timestamp", "")
@@ -167,7 +168,8 @@ class WeChatChannel:
             raise Rejected(403, f"timestamp {timestamp} outside the replay window "
                                 f"({self.settings.replay_window} s)")
 
-    async def _handle_post(self, query: Any, body: bytes, rt: AccountRuntime) -> Response:
+    async def _handle_post(self, query: dict[str, str], body: bytes,
+                           rt: AccountRuntime) -> tuple[int, bytes, bytes]:
         try:
             outer = parse_xml(body)
         except BadXML as exc:
@@ -208,17 +210,17 @@ class WeChatChannel:
         except BadMessage as exc:
             raise Rejected(400, exc.reason) from None
         inc = classify(msg, data)
-        log.debug("wechat[%s]: %s from %s: %s", rt.account.name, inc.kind, inc.user,
-                  mask(inc.text))
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("wechat[%s]: %s from %s: %s", rt.account.name, inc.kind, inc.user,
+                      mask(inc.text))
         reply_xml = await self.deduper.run(f"wx:{rt.account.name}:{inc.dedupe_key}",
                                            lambda: self._respond(rt, inc), fallback="")
         if not reply_xml:
-            return PlainTextResponse("success")
+            return 200, b"success", _TEXT
         if encrypt_type == "aes":
             assert rt.crypto is not None
-            return Response(rt.crypto.encrypt_reply(reply_xml, nonce, str(int(self.clock()))),
-                            media_type=_XML)
-        return Response(reply_xml, media_type=_XML)
+            reply_xml = rt.crypto.encrypt_reply(reply_xml, nonce, str(int(self.clock())))
+        return 200, reply_xml.encode("utf-8"), _XML
 
     # -- what to answer --------------------------------------------------------------------
     def _county(self, rt: AccountRuntime) -> str | None:
@@ -255,8 +257,8 @@ class WeChatChannel:
         inbound = Inbound(channel="wechat", user=inc.user, text=text, county=self._county(rt),
                           intent_hint=intent_hint)
         task = asyncio.ensure_future(self.assistant.handle(inbound))
-        done, _ = await asyncio.wait({task}, timeout=self.settings.reply_timeout)
-        if task in done:
+        await _wait_at_most(task, self.settings.reply_timeout)
+        if task.done():
             return await self._first_part(rt, inc, _answer_text(task))
         # too slow for the passive reply: answer later
         log.info("wechat[%s]: answer slower than %.1f s, delivering it later",
@@ -364,16 +366,73 @@ def _slug_of(county: str | None) -> str | None:
     return COUNTY_SLUGS.get(county or "")
 
 
-async def _read_body(request: Request) -> bytes:
-    length = request.headers.get("content-length")
-    if length is not None:
-        if not length.isdigit():
-            raise Rejected(400, "bad Content-Length")
-        if int(length) > MAX_BODY_BYTES:
-            raise Rejected(400, f"body larger than {MAX_BODY_BYTES} bytes")
+async def _wait_at_most(task: asyncio.Future, timeout: float) -> None:
+    """Wait until `task` is done or `timeout` passed, leaving it running (asyncio.wait's job
+    with fewer objects: this is on every message's path)."""
+    if task.done():
+        return
+    loop = asyncio.get_running_loop()
+    waiter = loop.create_future()
+
+    def wake(_: object = None) -> None:
+        if not waiter.done():
+            waiter.set_result(None)
+
+    timer = loop.call_later(timeout, wake)
+    task.add_done_callback(wake)
+    try:
+        await waiter
+    finally:
+        timer.cancel()
+        task.remove_done_callback(wake)
+
+
+class _Endpoint:
+    """The ASGI app of one account's route (Starlette mounts a non-function endpoint as is)."""
+
+    def __init__(self, channel: WeChatChannel, rt: AccountRuntime):
+        self.channel = channel
+        self.rt = rt
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.channel.handle_request(scope, receive, send, self.rt)
+
+
+def _parse_query(raw: bytes) -> dict[str, str]:
+    """The query string as {name: first value} (WeChat's parameters are plain ASCII)."""
+    out: dict[str, str] = {}
+    for part in raw.split(b"&"):
+        name, _, value = part.partition(b"=")
+        if b"%" in part or b"+" in part:
+            key, val = unquote_plus(name.decode("latin-1")), unquote_plus(
+                value.decode("latin-1"))
+        else:
+            key, val = name.decode("latin-1"), value.decode("latin-1")
+        out.setdefault(key, val)
+    return out
+
+
+async def _send(send: Any, status: int, body: bytes, content_type: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", content_type),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _read_body(scope: Any, receive: Any) -> bytes:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            if not value.isdigit():
+                raise Rejected(400, "bad Content-Length")
+            if int(value) > MAX_BODY_BYTES:
+                raise Rejected(400, f"body larger than {MAX_BODY_BYTES} bytes")
     chunks = bytearray()
-    async for chunk in request.stream():
-        chunks += chunk
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # http.disconnect
+            raise Rejected(400, "client went away before sending the body")
+        chunks += message.get("body", b"")
         if len(chunks) > MAX_BODY_BYTES:
             raise Rejected(400, f"body larger than {MAX_BODY_BYTES} bytes")
-    return bytes(chunks)
+        if not message.get("more_body", False):
+            return bytes(chunks)

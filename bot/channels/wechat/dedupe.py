@@ -33,26 +33,19 @@ class Deduper:
                   fallback: str = "") -> str:
         """The reply for `key`: produced once by `produce()`, shared with every retry.
         `fallback` is what a retry gets when the first request's reply never appears."""
-        if await self.store.claim(key, self.ttl):
-            loop = asyncio.get_running_loop()
-            future: asyncio.Future[str] = loop.create_future()
-            self._running[key] = future
-            # the work runs in its own task so a caller that goes away cannot lose the result
-            task = asyncio.ensure_future(self._produce(key, produce, fallback, future))
-            return await asyncio.shield(task)
-        return await self._wait(key, fallback)
-
-    async def _produce(self, key: str, produce: Callable[[], Awaitable[str]], fallback: str,
-                       future: asyncio.Future[str]) -> str:
+        if not await self.store.claim(key, self.ttl):
+            return await self._wait(key, fallback)
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._running[key] = future
         result = fallback
         try:
             result = await produce()
-        except Exception:
+        except Exception:  # noqa: BLE001 - the channel must answer whatever happens
             log.exception("wechat: handler failed")
         finally:
             try:
                 await self.store.put_result(key, result, self.ttl)
-            except Exception:
+            except Exception:  # noqa: BLE001
                 log.exception("wechat: cannot store the reply for retries")
             if not future.done():
                 future.set_result(result)
