@@ -77,6 +77,37 @@ class TableFile:
 
 
 def _xlsx_sheets(path: Path) -> TableFile:
+    """The fast standard-library reader; openpyxl for anything it does not understand."""
+    import zipfile
+
+    from bot.staff.xlsx_read import XlsxFormatError, read_workbook
+
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return _openpyxl_sheets(path)  # gives the precise message
+    try:
+        found = read_workbook(zf)
+    except XlsxFormatError:
+        zf.close()
+        return _openpyxl_sheets(path)
+    many = len(found) > 1
+    sheets = [Sheet(f"{path}[{name}]" if many else str(path), _table_errors(rows))
+              for name, rows in found]
+    return TableFile(sheets, zf.close)
+
+
+def _table_errors(rows: Iterator[tuple[int, tuple[Cell, ...]]]
+                  ) -> Iterator[tuple[int, tuple[Cell, ...]]]:
+    from bot.staff.xlsx_read import XlsxFormatError
+
+    try:
+        yield from rows
+    except XlsxFormatError as e:
+        raise TableError(str(e)) from None
+
+
+def _openpyxl_sheets(path: Path) -> TableFile:
     import zipfile
 
     from openpyxl import load_workbook
