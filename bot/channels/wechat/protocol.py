@@ -20,14 +20,12 @@ import hashlib
 import hmac
 import re
 import secrets
-import string
 import struct
 import time
 
 from wechatpy.crypto import BaseWeChatCrypto, PrpCrypto
 from wechatpy.crypto.base import WeChatCipher
 
-_ALNUM = string.ascii_letters + string.digits
 NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 TIMESTAMP_RE = re.compile(r"^[0-9]{1,12}$")
 
@@ -61,7 +59,7 @@ def timestamp_fresh(timestamp: str, window: int, now: float | None = None) -> bo
 
 class _SecurePrpCrypto(PrpCrypto):
     def get_random_string(self) -> str:
-        return "".join(secrets.choice(_ALNUM) for _ in range(16))
+        return secrets.token_hex(8)  # 16 random characters, one urandom call
 
 
 class AccountCrypto(BaseWeChatCrypto):
@@ -70,6 +68,9 @@ class AccountCrypto(BaseWeChatCrypto):
     def __init__(self, token: str, encoding_aes_key: str, appid: str):
         super().__init__(token, encoding_aes_key, appid)
         self.appid = appid
+        # made once per account (building them is a good part of a message's cost)
+        self._cipher = WeChatCipher(self.key)
+        self._prp = _SecurePrpCrypto(self.key)
 
     def decrypt(self, encrypt: str) -> str:
         """Plaintext XML inside `encrypt` (base64). Raises DecryptError."""
@@ -80,7 +81,7 @@ class AccountCrypto(BaseWeChatCrypto):
         if not raw or len(raw) % 32:
             raise DecryptError("ciphertext is not a whole number of blocks")
         try:
-            plain = WeChatCipher(self.key).decrypt(raw)
+            plain = self._cipher.decrypt(raw)
         except Exception as exc:  # noqa: BLE001 - every failure here is "bad ciphertext"
             raise DecryptError(f"cannot decrypt ({type(exc).__name__})") from None
         pad = plain[-1]
@@ -104,6 +105,14 @@ class AccountCrypto(BaseWeChatCrypto):
         return sha1_signature(self.token, timestamp, nonce, encrypt)
 
     def encrypt_reply(self, xml: str, nonce: str, timestamp: str | None = None) -> str:
-        """The encrypted reply envelope (Encrypt, MsgSignature, TimeStamp, Nonce)."""
-        return self._encrypt_message(xml, nonce, timestamp or str(int(time.time())),
-                                     _SecurePrpCrypto)
+        """The encrypted reply envelope (Encrypt, MsgSignature, TimeStamp, Nonce): what
+        wechatpy's `_encrypt_message` renders, with the account's cipher made once."""
+        timestamp = timestamp or str(int(time.time()))
+        encrypt = self._prp.encrypt(xml, self.appid).decode("ascii")
+        return _ENVELOPE.format(encrypt=encrypt, nonce=nonce, timestamp=timestamp,
+                                signature=sha1_signature(self.token, timestamp, nonce, encrypt))
+
+
+_ENVELOPE = ("<xml>\n<Encrypt><![CDATA[{encrypt}]]></Encrypt>\n"
+             "<MsgSignature><![CDATA[{signature}]]></MsgSignature>\n"
+             "<TimeStamp>{timestamp}</TimeStamp>\n<Nonce><![CDATA[{nonce}]]></Nonce>\n</xml>")
