@@ -10,7 +10,7 @@ Mounts the WeChat webhook of every configured account (/wechat, /wechat/<slug>) 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import httpx
@@ -21,10 +21,14 @@ from bot.config import Settings
 
 
 def create_app(settings: Settings, assistant: Any, extra_routes: Sequence[BaseRoute] = (), *,
-               store: Any = None, http_client: httpx.AsyncClient | None = None) -> Starlette:
+               store: Any = None, http_client: httpx.AsyncClient | None = None,
+               extra_lifespans: Sequence[Callable[[Starlette], Any]] = ()) -> Starlette:
     """`store` defaults to the assistant's store (dedupe and "回复 1" state live beside the
     sessions, so several workers on one Redis behave as one); `http_client` is used for the
-    WeChat APIs (default: one httpx client per account, made on first use)."""
+    WeChat APIs (default: one httpx client per account, made on first use).
+    `extra_lifespans`: functions `app -> async context manager` entered at start-up, in order
+    (e.g. the Telegram webhook's `lifespan`), and left at shutdown before the WeChat channel
+    closes."""
     routes: list[BaseRoute] = []
     channel = None
     if settings.wechat.accounts:
@@ -39,7 +43,10 @@ def create_app(settings: Settings, assistant: Any, extra_routes: Sequence[BaseRo
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
-            yield
+            async with contextlib.AsyncExitStack() as stack:
+                for make in extra_lifespans:
+                    await stack.enter_async_context(make(app))
+                yield
         finally:
             if channel is not None:
                 await channel.aclose()

@@ -179,3 +179,36 @@ async def test_serve_answers_wechat_over_http(served):
 def test_assistant_counties_match_the_config_counties():
     from bot.config import COUNTY_SLUGS
     assert set(Assistant.county_names()) == set(COUNTY_SLUGS)
+
+
+async def test_create_app_mounts_extra_routes_and_lifespans():
+    import contextlib
+
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from wechat_helpers import FakeAssistant
+
+    from bot.config import load_settings
+    from bot.web import create_app
+
+    events: list[str] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        events.append("start")
+        yield
+        events.append("stop")
+
+    async def healthz(request):
+        return PlainTextResponse("ok")
+
+    app = create_app(load_settings({"WECHAT_TOKEN": TOKEN}), FakeAssistant(),
+                     [Route("/healthz", healthz)], extra_lifespans=[lifespan])
+    async with app.router.lifespan_context(app):
+        assert events == ["start"]
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app),
+                                     base_url="http://t") as client:
+            assert (await client.get("/healthz")).text == "ok"
+            assert (await client.get("/wechat")).status_code == 403  # mounted, unsigned
+            assert (await client.get("/other")).status_code == 404
+    assert events == ["start", "stop"]
