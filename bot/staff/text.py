@@ -15,7 +15,8 @@ def _pad(text: str, size: int, right: bool) -> str:
 
 
 def render_table(headers: list[str], rows: list[list[object]]) -> str:
-    """Numbers right-aligned, text left-aligned; None prints as empty."""
+    """Numbers right-aligned, text left-aligned; None prints as empty; short rows are padded."""
+    rows = [list(row) + [None] * (len(headers) - len(row)) for row in rows]
     cells = [[("" if v is None else str(v)) for v in row] for row in rows]
     numeric = [all(isinstance(row[i], (int, float)) or row[i] is None for row in rows)
                for i in range(len(headers))]
