@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.staff.roster import Problem
 from bot.staff.tables import Cell, TableError, find_header, is_blank, open_table
+from intents.ids import mask_ids_in_text
 from policy_faq.schema import CountyPolicy
 from policy_faq.tasks import TaskRow, find_township, task_rows
 
@@ -99,12 +100,13 @@ def read_enrolled(policy: CountyPolicy, path: Path) -> Ranking:
                 task = find_township(policy, name)
                 if task is None:
                     out.rejected.append(Problem(
-                        label, number, f"任务表中没有「{name}」这个乡镇，未计入"))
+                        label, number, f"任务表中没有「{mask_ids_in_text(name)}」这个乡镇，未计入"))
                     continue
                 enrolled = _count(raw)
                 if enrolled is None:
+                    shown = mask_ids_in_text(repr(raw))  # whatever was typed, never a full ID
                     out.rejected.append(Problem(label, number,
-                                                f"{task.township}的参保人数不是非负整数：{raw!r}"))
+                                                f"{task.township}的参保人数不是非负整数：{shown}"))
                     continue
                 if task.township in found:
                     first = found[task.township][1]

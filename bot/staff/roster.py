@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.staff.tables import Cell, TableError, find_header, is_blank, open_table
+from bot.staff.tables import Cell, TableError, find_header, header_key, is_blank, open_table
 from intents.ids import mask_id, validate_id
 
 # Header texts (after header_key: NFKC, no spaces, lower-case) that name the ID column.
@@ -60,8 +60,6 @@ def id_column(keys: list[str], wanted: str | None = None) -> int | None:
     """Index of the ID column in a header row: `wanted` if given, else the best-named column
     (an exact usual name, then one containing 身份证/证件号 and not 户主's), leftmost on ties."""
     if wanted is not None:
-        from bot.staff.tables import header_key
-
         target = header_key(wanted)
         return keys.index(target) if target in keys else None
     best, index = 0, None
