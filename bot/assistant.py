@@ -13,6 +13,7 @@ from typing import Protocol
 
 from bot.dialogue import respond
 from bot.messages import Inbound, Outbound
+from bot.privacy import user_tag
 from bot.stores import MemoryStore, Store
 from intents import mask_ids_in_text
 from policy_faq import Registry, default_registry
@@ -66,8 +67,9 @@ class Assistant:
 
     def _record(self, inbound: Inbound, out: Outbound, masked_text: str, now: dt.datetime) -> None:
         try:
-            self.unanswered.record(inbound.channel, inbound.user, out.slots.get("county"),  # type: ignore[union-attr]
-                                   masked_text, out.intent, out.confidence, now)
+            self.unanswered.record(inbound.channel, user_tag(inbound.channel, inbound.user),  # type: ignore[union-attr]
+                                   out.slots.get("county"), masked_text, out.intent, out.confidence,
+                                   now)
         except Exception:  # recording is best effort; the resident still gets the reply
             log.warning("could not record an unanswered question", exc_info=True)
 

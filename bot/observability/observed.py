@@ -9,20 +9,15 @@ or, around a single call:  outbound = await observed_handle(assistant, inbound, 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from typing import Any
 
 from bot.observability.logs import current_request_id, mask_ids, request_context
 from bot.observability.metrics import Metrics
+from bot.privacy import user_tag
 
 log = logging.getLogger("bot.messages")
-
-
-def user_tag(channel: str, user: str) -> str:
-    """A short stable tag for a user in logs (openids are personal data)."""
-    return hashlib.sha256(f"{channel}:{user}".encode()).hexdigest()[:10]
 
 
 async def observed_handle(assistant: Any, inbound: Any, metrics: Metrics | None) -> Any:
