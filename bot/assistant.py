@@ -15,6 +15,7 @@ from bot.dialogue import respond
 from bot.messages import Inbound, Outbound
 from bot.privacy import user_tag
 from bot.stores import MemoryStore, Store
+from bot.stores.ratelimit import RateLimiter
 from intents import mask_ids_in_text
 from policy_faq import Registry, default_registry
 from policy_faq.render import render
@@ -33,12 +34,14 @@ class UnansweredSink(Protocol):
 class Assistant:
     def __init__(self, store: Store | None = None, session_ttl: int = DEFAULT_SESSION_TTL,
                  registry: Registry | None = None, unanswered: UnansweredSink | None = None,
-                 clock: Callable[[], dt.datetime] = dt.datetime.now):
+                 clock: Callable[[], dt.datetime] = dt.datetime.now,
+                 rate_limiter: RateLimiter | None = None):
         self.store: Store = store or MemoryStore()
         self.session_ttl = session_ttl
         self.registry = registry or default_registry()
         self.unanswered = unanswered
         self._clock = clock
+        self.rate_limiter = rate_limiter
 
     @staticmethod
     def session_key(channel: str, user: str) -> str:
@@ -50,6 +53,8 @@ class Assistant:
         today = inbound.today or now.date()
         text = inbound.text if isinstance(inbound.text, str) else ""
         text = text[:MAX_TEXT]
+        if self.rate_limiter and not await self.rate_limiter.allow(inbound.channel, inbound.user):
+            return Outbound(render("dialogue/rate_limited.j2"), intent="rate_limited")
         session = await self.store.get_session(key) or {}
         try:
             turn = respond(text, session, today, self.registry, inbound.county,

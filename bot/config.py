@@ -18,6 +18,8 @@ The file (every key optional; unknown keys are errors, so typos do not pass sile
     county = "金寨县"                    # default county for channels without their own
     redis_url = "redis://127.0.0.1:6379/0"
     session_ttl = 1800
+    rate_limit = 20                     # messages per user per rate_window seconds; 0 = off
+    rate_window = 60
     log_json = true
     log_level = "INFO"
 
@@ -133,6 +135,8 @@ class Settings:
     county: str | None = None  # BOT_COUNTY: default county for channels without their own
     redis_url: str | None = None
     session_ttl: int = DEFAULT_SESSION_TTL
+    rate_limit: int = 20  # messages per user per rate_window seconds; 0 turns it off
+    rate_window: int = 60
     log_json: bool = False
     log_level: str = "INFO"
     config_path: str | None = None
@@ -189,7 +193,8 @@ def resolve_county(name: str, known: list[str] | None = None) -> str:
 
 
 # -- internals -------------------------------------------------------------------------------
-_TOP_KEYS = {"county", "redis_url", "session_ttl", "log_json", "log_level", "wechat", "telegram"}
+_TOP_KEYS = {"county", "redis_url", "session_ttl", "rate_limit", "rate_window", "log_json", "log_level",
+             "wechat", "telegram"}
 _WECHAT_KEYS = {"api_base", "replay_window", "reply_timeout", "dedupe_ttl",
                 "customer_service_delay", "accounts"}
 _ACCOUNT_KEYS = {"slug", "county", "token", "appid", "aes_key", "secret", "customer_service"}
@@ -368,6 +373,10 @@ def _build(data: dict[str, Any], env: Mapping[str, str], path: str | None) -> Se
                           f"got {redis_url!r}")
     session_ttl = _int("BOT_SESSION_TTL / session_ttl",
                        pick("BOT_SESSION_TTL", data.get("session_ttl", DEFAULT_SESSION_TTL)), 1)
+    rate_limit = _int("BOT_RATE_LIMIT / rate_limit",
+                      pick("BOT_RATE_LIMIT", data.get("rate_limit", 20)), 0)
+    rate_window = _int("BOT_RATE_WINDOW / rate_window",
+                       pick("BOT_RATE_WINDOW", data.get("rate_window", 60)), 1)
     log_json = _bool("BOT_LOG_JSON / log_json", pick("BOT_LOG_JSON", data.get("log_json", False)))
     log_level = str(pick("BOT_LOG_LEVEL", data.get("log_level", "INFO"))).upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
@@ -449,5 +458,6 @@ def _build(data: dict[str, Any], env: Mapping[str, str], path: str | None) -> Se
                               replay_window=replay_window, reply_timeout=reply_timeout,
                               dedupe_ttl=dedupe_ttl, customer_service_delay=cs_delay),
         telegram=telegram, county=county, redis_url=redis_url, session_ttl=session_ttl,
-        log_json=log_json, log_level=log_level, config_path=path,
+        rate_limit=rate_limit, rate_window=rate_window, log_json=log_json, log_level=log_level,
+        config_path=path,
     )

@@ -88,3 +88,19 @@ async def test_unanswered_questions_are_reported_masked() -> None:
     assert (channel, county) == ("wechat", "金寨县")
     assert user != "a" and len(user) == 10  # a stable tag, never the platform's user id
     assert "34152219800101001X" not in text and "3415**********001X" in text
+
+
+async def test_rate_limit_per_user() -> None:
+    import datetime as dt
+
+    from bot.stores import MemoryStore
+    from bot.stores.ratelimit import RateLimiter
+    store = MemoryStore()
+    assistant = Assistant(store=store, rate_limiter=RateLimiter(store, limit=3, window_seconds=60))
+    day = dt.date(2023, 10, 10)
+    replies = [await assistant.handle(Inbound("wechat", "a", "低保交多少", "金寨县", day))
+               for _ in range(4)]
+    assert [r.intent for r in replies] == ["subsidy"] * 3 + ["rate_limited"]
+    assert "太快" in replies[3].text
+    other = await assistant.handle(Inbound("wechat", "b", "低保交多少", "金寨县", day))
+    assert other.intent == "subsidy"

@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
         metrics_route,
     )
     from bot.stores import make_store
+    from bot.stores.ratelimit import RateLimiter
 
     metrics = Metrics()
     on_fallback, on_state = metrics.store_listeners()
@@ -45,8 +46,10 @@ def run(args: argparse.Namespace) -> int:
     from bot.staff.unanswered import UnansweredLog
     from bot.web import create_app
 
+    limiter = RateLimiter(store, settings.rate_limit, settings.rate_window) if settings.rate_limit else None
     assistant = ObservedAssistant(
-        Assistant(store=store, session_ttl=settings.session_ttl, unanswered=UnansweredLog()),
+        Assistant(store=store, session_ttl=settings.session_ttl, unanswered=UnansweredLog(),
+                  rate_limiter=limiter),
         metrics)
     extra_routes: list[Any] = [healthz_route(store), metrics_route(metrics)]
     lifespans: list[Any] = []
