@@ -54,10 +54,14 @@ def run(args: argparse.Namespace) -> int:
     extra_routes: list[Any] = [healthz_route(store), metrics_route(metrics)]
     lifespans: list[Any] = []
     if settings.telegram.webhook_url:
-        from bot.channels.telegram.settings import TelegramSettings
-        from bot.channels.telegram.webhook import webhook_route
+        from bot.channels.telegram import TelegramSettings, TelegramSettingsError, webhook_route
 
-        route = webhook_route(TelegramSettings.from_config(settings.telegram), assistant)
+        try:
+            telegram = TelegramSettings.from_config(settings.telegram)
+        except TelegramSettingsError as exc:
+            print(f"configuration error: {exc}", file=sys.stderr)
+            return 2
+        route = webhook_route(telegram, assistant)
         extra_routes.append(route)
         lifespans.append(route.telegram_webhook.lifespan)  # type: ignore[attr-defined]
     app = create_app(settings, assistant, extra_routes, extra_lifespans=lifespans)
