@@ -18,6 +18,13 @@ dedupe never short-cuts the work. Prints req/s and p50/p99 latency per scenario:
 
 Target (issue): the webhook at >= 50% of the bare endpoint's req/s, p99 <= 50 ms at 50
 connections. Bounded: every run stops by itself; only 127.0.0.1 is contacted.
+
+    python benchmarks/wechat_bench.py --inproc [--only plain-fake,safe-fake] [--profile]
+
+In-process micro-benchmark (no sockets, no server): the same pre-built requests, turned into
+ASGI scopes, are passed straight to each scenario's app one after another; prints the app's
+own CPU µs per request (what the webhook adds on top of the server stack). `--profile` also
+prints the top of a cProfile of that loop.
 """
 
 from __future__ import annotations
@@ -211,6 +218,83 @@ def load_main(scenario: str, port: int, conns: int, duration: float, warmup: flo
     print(json.dumps(asyncio.run(load(scenario, port, conns, duration, warmup, requests))))
 
 
+# -- in-process micro-benchmark ---------------------------------------------------------------
+def _to_asgi(raw: bytes) -> tuple[dict, bytes]:
+    """One pre-built HTTP request as (ASGI scope, body), as uvicorn would hand it over."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    method, target, _ = lines[0].split(b" ")
+    path, _, query = target.partition(b"?")
+    headers = [(k.strip().lower(), v.strip())
+               for k, _, v in (line.partition(b":") for line in lines[1:])]
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": method.decode(), "scheme": "http", "path": path.decode(),
+             "raw_path": path, "query_string": query, "root_path": "", "headers": headers,
+             "client": ("127.0.0.1", 40000), "server": ("127.0.0.1", 8000), "state": {}}
+    return scope, body
+
+
+def _build_app(scenario: str):
+    if scenario == "bare":
+        return bare_app
+    from bot.assistant import Assistant
+    from bot.config import load_settings
+    from bot.web import create_app
+
+    env = {"WECHAT_TOKEN": TOKEN, "WECHAT_APPID": APPID, "BOT_COUNTY": "金寨县"}
+    if scenario.startswith("safe"):
+        env["WECHAT_AES_KEY"] = AES_KEY
+    assistant = FastAssistant() if scenario.endswith("fake") else Assistant()
+    return create_app(load_settings(env), assistant)
+
+
+async def _drive(app, requests: list[tuple[dict, bytes]]) -> list[int]:
+    statuses: list[int] = []
+
+    async def send(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    for scope, body in requests:
+        async def receive(body: bytes = body) -> dict:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await app(dict(scope), receive, send)
+    return statuses
+
+
+def inproc_main(scenarios: list[str], count: int, profile: bool) -> None:
+    import logging
+
+    logging.disable(logging.WARNING)
+    for scenario in scenarios:
+        app = _build_app(scenario)
+        warm = [_to_asgi(r) for r in build_requests(scenario, 500, 8000)]
+        asyncio.run(_drive(app, warm))  # first-call set-up (middleware stack, imports)
+        # built after the warm-up: later MsgIds, so none of them is a dedupe hit
+        reqs = [_to_asgi(r) for r in build_requests(scenario, count, 8000)]
+        loop = asyncio.new_event_loop()
+        profiler = None
+        if profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        t0 = time.process_time()
+        statuses = loop.run_until_complete(_drive(app, reqs))
+        cpu = time.process_time() - t0
+        if profiler is not None:
+            profiler.disable()
+        loop.close()
+        bad = sum(1 for s in statuses if s != 200)
+        print(f"{scenario:<12} {cpu / count * 1e6:8.1f} µs/request in-process "
+              f"({count} requests, {bad} not 200)")
+        if profiler is not None:
+            import pstats
+
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+
+
 # -- driver ----------------------------------------------------------------------------------
 def _free_port() -> int:
     with socket.socket() as s:
@@ -277,6 +361,10 @@ def main() -> int:
                         help="uvicorn's HTTP parser (auto: httptools when installed)")
     parser.add_argument("--loop", default="auto", choices=["auto", "asyncio", "uvloop"],
                         help="uvicorn's event loop (auto: uvloop when installed)")
+    parser.add_argument("--inproc", action="store_true",
+                        help="in-process micro-benchmark of the apps (no server, no sockets)")
+    parser.add_argument("--profile", action="store_true", help="with --inproc: cProfile too")
+    parser.add_argument("--requests", type=int, default=20000, help="with --inproc")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--load", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -288,6 +376,9 @@ def main() -> int:
         load_main(args.load, args.port, args.conns, args.duration, args.warmup)
         return 0
     scenarios = args.only.split(",") if args.only else SCENARIOS
+    if args.inproc:
+        inproc_main([s for s in scenarios if s != "starlette"], args.requests, args.profile)
+        return 0
     runs: dict[str, list[dict]] = {s: [] for s in scenarios}
     for _ in range(max(1, args.repeat)):
         for s in scenarios:

@@ -1,8 +1,9 @@
-"""WeChat message dict -> wechatpy message object -> what the channel does with it.
+"""WeChat message dict -> what the channel does with it.
 
-`parse_message` is wechatpy's `parse_message` minus the XML parsing (done by `xmlsafe` with
-defusedxml): same type registries, same subscribe-by-QR-code special case, so the rest of the
-code deals in wechatpy's message and event classes.
+The webhook checks a parsed `<xml>` dict with `check_message` and turns it into an `Incoming`
+with `classify`, straight from the dict (no wechatpy object on a message's path: nothing
+there needed one). `parse_message` is wechatpy's `parse_message` minus the XML parsing (done
+by `xmlsafe`), for code that wants wechatpy's message and event classes.
 """
 
 from __future__ import annotations
@@ -27,24 +28,27 @@ def _flat(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def parse_message(data: dict[str, Any]) -> BaseMessage:
-    """wechatpy's message/event object for a parsed `<xml>` dict. Raises BadMessage when the
-    fields every message has are missing."""
-    message = dict(data)
-    msg_type = _flat(message.get("MsgType")).strip().lower()
-    if not msg_type:
+def check_message(data: dict[str, Any]) -> None:
+    """Raises BadMessage when the fields every message has are missing or malformed."""
+    if not _flat(data.get("MsgType")).strip():
         raise BadMessage("missing MsgType")
-    user = _flat(message.get("FromUserName")).strip()
+    user = _flat(data.get("FromUserName")).strip()
     if not user:
         raise BadMessage("missing FromUserName")
     if len(user) > 128:
         raise BadMessage("FromUserName too long")
-    created = _flat(message.get("CreateTime")).strip()
-    if not _ID_RE.match(created):
+    if not _ID_RE.match(_flat(data.get("CreateTime")).strip()):
         raise BadMessage("missing or invalid CreateTime")
-    msg_id = message.get("MsgId")
+    msg_id = data.get("MsgId")
     if msg_id is not None and not _ID_RE.match(_flat(msg_id).strip()):
         raise BadMessage("invalid MsgId")
+
+
+def parse_message(data: dict[str, Any]) -> BaseMessage:
+    """wechatpy's message/event object for a parsed `<xml>` dict (`check_message` first)."""
+    check_message(data)
+    message = dict(data)
+    msg_type = _flat(message.get("MsgType")).strip().lower()
     if msg_type == "event":
         event = _flat(message.get("Event")).strip().lower()
         key = _flat(message.get("EventKey"))
@@ -83,7 +87,8 @@ SILENT_EVENTS = {  # events that need no reply ("success")
 }
 
 
-def classify(msg: BaseMessage, data: dict[str, Any]) -> Incoming:
+def classify(data: dict[str, Any]) -> Incoming:
+    """What the channel does with a message `check_message` accepted."""
     user = _flat(data.get("FromUserName")).strip()
     account = _flat(data.get("ToUserName")).strip()
     msg_type = _flat(data.get("MsgType")).strip().lower()
@@ -94,8 +99,8 @@ def classify(msg: BaseMessage, data: dict[str, Any]) -> Incoming:
         # WeChat's advice is FromUserName + CreateTime; the event name is added so that two
         # different events in the same second (subscribe, then a menu click) stay apart
         key = f"evt:{user}:{created}:{event}"
-        if event in ("subscribe", "subscribe_scan", "subscribe_scan_product") \
-                or msg.type in ("subscribe_scan", "subscribe_scan_product"):
+        # (subscribing by QR code or product scan is still Event "subscribe")
+        if event in ("subscribe", "subscribe_scan", "subscribe_scan_product"):
             return Incoming("subscribe", user, account, key)
         if event == "click":
             return Incoming("click", user, account, key, text=_flat(data.get("EventKey")).strip())

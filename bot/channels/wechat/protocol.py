@@ -1,16 +1,18 @@
 """Signatures and the AES envelope of WeChat's safe mode (安全模式) and compatible mode.
 
-Built on wechatpy (`wechatpy.crypto`), with three fixes kept in this module:
+The envelope: AESKey = base64(EncodingAESKey + "="), AES-256-CBC with IV = AESKey[:16];
+plaintext = 16 random bytes | 4-byte big-endian length | message XML | AppID, PKCS#7-padded to
+a multiple of 32 bytes; base64. Written on `cryptography` directly (wechatpy's `PrpCrypto` did
+this before; what this module adds to it is kept):
 
 * signatures are compared in constant time (`hmac.compare_digest`; wechatpy uses `!=`);
 * the 16 random bytes that start each encrypted reply come from `secrets`
   (wechatpy's `random_string` uses `random.sample`);
-* decryption checks what wechatpy's `PrpCrypto.decrypt` does not (PKCS#7 padding, the length
-  field) and turns every failure — bad base64, not a whole number of blocks, bad padding, a
-  lying length field, non-UTF-8 plaintext, another AppID — into one `DecryptError` (wechatpy
-  lets ValueError, binascii.Error, struct.error, UnicodeDecodeError ... escape, and reports
-  garbage as "invalid AppID"); the envelope XML is never handed to wechatpy's own xmltodict
-  parser (it is parsed by `xmlsafe` first). Encryption is wechatpy's.
+* decryption checks the PKCS#7 padding and the length field, and turns every failure — bad
+  base64, not a whole number of blocks, bad padding, a lying length field, non-UTF-8
+  plaintext, another AppID — into one `DecryptError`; the envelope XML is parsed by `xmlsafe`
+  (never by wechatpy's xmltodict);
+* the account's `Cipher` is made once (each message still gets its own CBC context).
 """
 
 from __future__ import annotations
@@ -23,8 +25,7 @@ import secrets
 import struct
 import time
 
-from wechatpy.crypto import BaseWeChatCrypto, PrpCrypto
-from wechatpy.crypto.base import WeChatCipher
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 TIMESTAMP_RE = re.compile(r"^[0-9]{1,12}$")
@@ -57,20 +58,20 @@ def timestamp_fresh(timestamp: str, window: int, now: float | None = None) -> bo
     return abs(now - int(timestamp)) <= window
 
 
-class _SecurePrpCrypto(PrpCrypto):
-    def get_random_string(self) -> str:
-        return secrets.token_hex(8)  # 16 random characters, one urandom call
+BLOCK = 32  # WeChat pads to 32 bytes (two AES blocks)
 
 
-class AccountCrypto(BaseWeChatCrypto):
+class AccountCrypto:
     """Encrypt/decrypt for one account (token, EncodingAESKey, AppID)."""
 
     def __init__(self, token: str, encoding_aes_key: str, appid: str):
-        super().__init__(token, encoding_aes_key, appid)
+        self.token = token
         self.appid = appid
-        # made once per account (building them is a good part of a message's cost)
-        self._cipher = WeChatCipher(self.key)
-        self._prp = _SecurePrpCrypto(self.key)
+        self._appid_bytes = appid.encode()
+        self.key = base64.b64decode(encoding_aes_key + "=")
+        if len(self.key) != 32:
+            raise ValueError("EncodingAESKey must decode to 32 bytes (43 characters)")
+        self._cipher = Cipher(algorithms.AES(self.key), modes.CBC(self.key[:16]))
 
     def decrypt(self, encrypt: str) -> str:
         """Plaintext XML inside `encrypt` (base64). Raises DecryptError."""
@@ -78,14 +79,15 @@ class AccountCrypto(BaseWeChatCrypto):
             raw = base64.b64decode(encrypt, validate=True)
         except ValueError:
             raise DecryptError("ciphertext is not base64") from None
-        if not raw or len(raw) % 32:
+        if not raw or len(raw) % BLOCK:
             raise DecryptError("ciphertext is not a whole number of blocks")
         try:
-            plain = self._cipher.decrypt(raw)
+            decryptor = self._cipher.decryptor()
+            plain = decryptor.update(raw) + decryptor.finalize()
         except Exception as exc:  # noqa: BLE001 - every failure here is "bad ciphertext"
             raise DecryptError(f"cannot decrypt ({type(exc).__name__})") from None
         pad = plain[-1]
-        if not 1 <= pad <= 32 or plain[-pad:] != bytes([pad]) * pad:
+        if not 1 <= pad <= BLOCK or plain[-pad:] != bytes([pad]) * pad:
             raise DecryptError("bad padding (wrong key or damaged ciphertext)")
         body = plain[16:-pad]  # 16 random bytes | 4-byte length | xml | appid
         if len(body) < 4:
@@ -94,7 +96,7 @@ class AccountCrypto(BaseWeChatCrypto):
         if length > len(body) - 4:
             raise DecryptError("length field larger than the message")
         xml, from_id = body[4:4 + length], body[4 + length:]
-        if not hmac.compare_digest(from_id, self.appid.encode()):
+        if not hmac.compare_digest(from_id, self._appid_bytes):
             raise DecryptError("message is for another AppID")
         try:
             return xml.decode("utf-8")
@@ -104,11 +106,21 @@ class AccountCrypto(BaseWeChatCrypto):
     def msg_signature(self, timestamp: str, nonce: str, encrypt: str) -> str:
         return sha1_signature(self.token, timestamp, nonce, encrypt)
 
+    def encrypt(self, xml: str) -> str:
+        """The Encrypt value (base64) carrying `xml`."""
+        msg = xml.encode("utf-8")
+        plain = b"".join((secrets.token_bytes(16), struct.pack(">I", len(msg)), msg,
+                          self._appid_bytes))
+        pad = BLOCK - len(plain) % BLOCK  # 1..32: a whole block of padding when aligned
+        encryptor = self._cipher.encryptor()
+        sealed = encryptor.update(plain + bytes((pad,)) * pad) + encryptor.finalize()
+        return base64.b64encode(sealed).decode("ascii")
+
     def encrypt_reply(self, xml: str, nonce: str, timestamp: str | None = None) -> str:
         """The encrypted reply envelope (Encrypt, MsgSignature, TimeStamp, Nonce): what
-        wechatpy's `_encrypt_message` renders, with the account's cipher made once."""
+        wechatpy's `_encrypt_message` renders."""
         timestamp = timestamp or str(int(time.time()))
-        encrypt = self._prp.encrypt(xml, self.appid).decode("ascii")
+        encrypt = self.encrypt(xml)
         return _ENVELOPE.format(encrypt=encrypt, nonce=nonce, timestamp=timestamp,
                                 signature=sha1_signature(self.token, timestamp, nonce, encrypt))
 
