@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     by_intent: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     failures: list[tuple[dict[str, Any], list[str], dict[str, Any] | None]] = []
     passed = 0
-    for case, idx in zip(cases, last):
+    for case, idx in zip(cases, last, strict=True):
         out = outs[idx] if idx >= 0 else None
         reasons = score(case, out)
         ok = not reasons
