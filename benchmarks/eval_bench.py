@@ -22,8 +22,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -89,8 +91,12 @@ def build_lines(cases: list[dict[str, Any]]) -> tuple[list[str], list[int]]:
 
 def run_bot(lines: list[str], timeout: float) -> tuple[list[dict[str, Any] | None], str]:
     """Feed every line to one `python -m bot ask` and return one parsed output per input line."""
-    proc = subprocess.run([sys.executable, "-m", "bot", "ask"], input="\n".join(lines) + "\n",
-                          capture_output=True, text=True, cwd=ROOT, timeout=timeout)
+    # the unanswered-questions log goes to a throwaway file, not the staff's review database
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "BOT_UNANSWERED_DB": str(Path(tmp) / "unanswered.sqlite3")}
+        proc = subprocess.run([sys.executable, "-m", "bot", "ask"],
+                              input="\n".join(lines) + "\n", capture_output=True, text=True,
+                              cwd=ROOT, timeout=timeout, env=env)
     outs: list[dict[str, Any] | None] = []
     for raw in proc.stdout.splitlines():
         try:
