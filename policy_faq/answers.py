@@ -8,6 +8,7 @@ question was understood. Every answer carries the clauses it used.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,6 +90,7 @@ class _Resolved:
     categories: list[Category]  # exactly named in this county
     ambiguous: list[tuple[str, tuple[Category, ...]]]  # word -> the county's candidates
     unlisted: list[str]  # words the county's notice does not list
+    narrowed: list[tuple[str, Category]] = field(default_factory=list)  # word -> the only listed kind
 
 
 def _resolve(ctx: _Ctx) -> _Resolved:
@@ -96,6 +98,11 @@ def _resolve(ctx: _Ctx) -> _Resolved:
     for concept in ctx.slots.get("categories") or []:
         m = match_concept(ctx.policy, concept)
         if m.exact:
+            if m.categories[0] not in out.categories:
+                out.categories.append(m.categories[0])
+        elif len(m.categories) == 1 and m.categories[0].concepts and concept not in m.categories[0].concepts:
+            # "残疾" where the county only lists 重度残疾: answer for that, and say so
+            out.narrowed.append((concept_label(concept), m.categories[0]))
             if m.categories[0] not in out.categories:
                 out.categories.append(m.categories[0])
         elif m.categories:
@@ -175,11 +182,24 @@ def _standard_quote(ctx: _Ctx, categories: list[Category]) -> Quote:
     return q
 
 
+FAMILY_SIZE = re.compile(r"(?:一家|全家|家里|我家|家)\s*(\d{1,2})\s*(?:口|个人|人)|(\d{1,2})\s*口人")
+
+
+def _family_size(text: str) -> int | None:
+    """"一家五口" (normalised to 一家5口), "全家3个人", "4口人": how many people pay."""
+    m = FAMILY_SIZE.search(text)
+    if not m:
+        return None
+    size = int(m.group(1) or m.group(2))
+    return size if 2 <= size <= 20 else None
+
+
 def answer_fee(ctx: _Ctx) -> Answer:
     r = _resolve(ctx)
     std = _standard_quote(ctx, r.categories)
     q = _quote(ctx, r.categories)
-    return _render(ctx, "fee", offer="回复“渠道”查看缴费步骤", q=q, std=std, r=r)
+    family = _family_size(str(ctx.slots.get("_text", ""))) if not r.categories else None
+    return _render(ctx, "fee", offer="回复“渠道”查看缴费步骤", q=q, std=std, r=r, family=family)
 
 
 def answer_subsidy(ctx: _Ctx) -> Answer:
@@ -243,7 +263,12 @@ def answer_newborn(ctx: _Ctx) -> Answer:
         if birth is not None and birth <= ctx.pay_date:
             q = _quote(ctx, _resolve(ctx).categories, birth)
     ctx.debug["birth_date"] = birth.isoformat() if birth else None
-    return _render(ctx, "newborn", offer="回复“渠道”查看缴费步骤", nb=nb, birth=birth, q=q)
+    registration = _topic(ctx, ctx.policy.registration, ["newborn", "new"]) if nb.stated and q is None else {}
+    # A child still inside its own window is not told that the year's periods have closed.
+    window_open = q is not None and q.pay_now is not None
+    return _render(ctx, "newborn", offer="回复“渠道”查看缴费步骤", nb=nb, birth=birth, q=q,
+                   newborn_registration=registration.get("items", []),
+                   **({"stale_since": None} if window_open else {}))
 
 
 def answer_benefit_start(ctx: _Ctx) -> Answer:
@@ -268,13 +293,15 @@ def answer_eligibility(ctx: _Ctx) -> Answer:
                    asked=[labels[t] for t in tags], registration=registration)
 
 
-CORRECTION_WORDS = ("改", "错", "变更", "更正", "不对", "迁")
+CORRECTION_WORDS = ("改", "错", "变更", "更正", "不对")
+MOVED_WORDS = ("迁", "搬家", "户口变", "换了户口", "转户口")
 
 
 def answer_registration(ctx: _Ctx) -> Answer:
     text = str(ctx.slots.get("_text", ""))
-    wants_correction = any(w in text for w in CORRECTION_WORDS)
-    tags = [t for t in AUDIENCE_TAGS if ctx.slots.get(t)]
+    moved = any(w in text for w in MOVED_WORDS)
+    wants_correction = not moved and any(w in text for w in CORRECTION_WORDS)
+    tags = [t for t in AUDIENCE_TAGS if ctx.slots.get(t)] + (["moved"] if moved else [])
     registration = _topic(ctx, ctx.policy.registration, tags or None)
     if tags and not registration.get("items"):
         registration = _topic(ctx, ctx.policy.registration)
@@ -298,9 +325,27 @@ def answer_channel(ctx: _Ctx) -> Answer:
     if p.channels_note:
         ctx.cite(p.channels_note.source)
     detailed = chosen[:2] if chosen and (wanted or offline or len(chosen) == 1) else chosen[:1]
-    return _render(ctx, "channel", offer="回复渠道名称（如“支付宝”“银行”）查看该渠道步骤",
+    missing = _unlisted_channel_names(p, str(ctx.slots.get("_text", "")))
+    if missing and not (set(wanted) - {w for n in missing for w in _channel_concepts(n)}):
+        chosen, detailed = [], []
+    return _render(ctx, "channel", offer="回复渠道名称查看该渠道的办理步骤",
                    chosen=chosen, detailed=detailed, others=[c for c in channels if c not in chosen],
-                   wanted=bool(wanted), offline=offline, note=p.channels_note)
+                   wanted=bool(wanted or missing), offline=offline, note=p.channels_note,
+                   missing=missing)
+
+
+def _channel_concepts(name: str) -> list[str]:
+    return [c for c, phrases in vocabulary()["channels"].items() if name in phrases]
+
+
+def _unlisted_channel_names(policy: CountyPolicy, text: str) -> list[str]:
+    """Named apps and services (皖事通, 豫事办, 支付宝 …) the resident mentions that this county's
+    notice does not list, so the answer can say so instead of offering a look-alike."""
+    listed = " ".join(c.name + " ".join(c.steps) for c in policy.channels).lower()
+    text = text.lower()
+    names = [str(p) for phrases in vocabulary()["channels"].values() for p in phrases
+             if len(str(p)) >= 3 and str(p).lower() in text and str(p).lower() not in listed]
+    return [n for n in names if not any(n != m and n in m for m in names)]
 
 
 def answer_refund(ctx: _Ctx) -> Answer:
@@ -317,13 +362,15 @@ def answer_department(ctx: _Ctx) -> Answer:
 def answer_tasks(ctx: _Ctx) -> Answer:
     p = ctx.policy
     if p.tasks is None:
-        return _render(ctx, "tasks", table=None)
+        return _render(ctx, "tasks", table=None, funding=p.work_funding)
     ctx.cite(p.tasks.source)
     if p.tasks.rule.source:
         ctx.cite(p.tasks.rule.source)
     township = ctx.slots.get("township")
     row = find_township(p, township) if township else None
     rows = task_rows(p)
+    if p.work_funding.stated:
+        ctx.cite(p.work_funding.source)
     return _render(ctx, "tasks", table=p.tasks, row=row, township=township, total=total_task(p),
                    rows=rows, funding=p.work_funding)
 

@@ -6,7 +6,8 @@ Conventions (where the notices leave counting open, documented here once):
   age of at most 90 days; "出生后的3个月内" (金寨) is a pay date no later than the same day three
   months after birth (the month's last day when that day does not exist).
 - A waiting period of N days means benefits start N days after the pay date.
-- Newborn rules of a benefit year apply to children born in that year.
+- A notice's newborn rules apply to any child within its window on the pay date; only "free in
+  the birth year" (屯留) needs the child to be born in the benefit year.
 """
 
 from __future__ import annotations
@@ -328,7 +329,6 @@ def _newborn(draft: _Draft, pay_date: dt.date, birth_date: dt.date | None,
         return out
     draft.cite(rules.source)
     citation = cite(policy, rules.source)  # type: ignore[arg-type]
-    in_year = policy.coverage.start <= birth_date <= policy.coverage.end
 
     missed = rules.missed_concentrated
     if missed is not None and birth_date.year == missed.born_in_year:
@@ -341,9 +341,9 @@ def _newborn(draft: _Draft, pay_date: dt.date, birth_date: dt.date | None,
             draft.notes.append("通知未写明补办参保缴费后从何时起享受待遇，请向"
                                f"{policy.ask_office}咨询")
         return out
-    if not in_year:
-        return out
     if rules.free_in_birth_year:
+        if birth_date.year != policy.benefit_year:
+            return out
         out.applies = out.free = True
         out.period_kind, out.period_id = period.kind if period else "extended", "newborn_birth_year"
         out.label = "新生儿出生当年（免缴）"
@@ -368,8 +368,9 @@ def _newborn(draft: _Draft, pay_date: dt.date, birth_date: dt.date | None,
                                   citation))
     case = rules.within if out.within else rules.after
     if case is None:
-        draft.notes.append(f"已超过新生儿{window_text}的参保缴费期限，通知未写明之后如何办理，"
-                           f"请向{policy.ask_office}咨询")
+        if period is None:  # no regular period to fall back on either
+            draft.notes.append(f"已超过新生儿{window_text}的参保缴费期限，通知未写明之后如何办理，"
+                               f"请向{policy.ask_office}咨询")
         return out
     out.applies = True
     out.benefit_start = birth_date if case.benefit_start == "birth_date" else pay_date
