@@ -127,7 +127,7 @@ def _answer(intent: str | None, confidence: float, slots: dict[str, Any], u: Und
             session.pop("pending", None)
             return Turn(render("dialogue/county_set.j2", county=county_name), "county",
                         confidence, shown)
-        return Turn(render("dialogue/menu.j2", intro="抱歉，我没太明白您的问题。",
+        return Turn(render("dialogue/menu.j2", intro="抱歉，我没太明白您的问题（我只能回答城乡居民医保参保缴费方面的问题）。",
                            county=county_name, counties=counties), "fallback", confidence, shown,
                     answered=False)
     if intent == "reset":

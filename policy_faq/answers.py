@@ -204,6 +204,9 @@ def answer_fee(ctx: _Ctx) -> Answer:
 
 def answer_subsidy(ctx: _Ctx) -> Answer:
     r = _resolve(ctx)
+    status = _status_change(ctx)
+    if status["asked"]:
+        return _render(ctx, "status_change", status=status)
     if not (r.categories or r.ambiguous or r.unlisted):
         for c in ctx.policy.categories:
             ctx.cite(c.source)
@@ -214,7 +217,8 @@ def answer_subsidy(ctx: _Ctx) -> Answer:
     if len(r.categories) > 1:
         ctx.cite(ctx.policy.multiple_identities.source)
     now = _quote(ctx, r.categories)
-    return _render(ctx, "subsidy", offer="回复“渠道”查看缴费步骤", q=q, r=r, now=now)
+    return _render(ctx, "subsidy", offer="回复“渠道”查看缴费步骤", q=q, r=r, now=now,
+                   status=_status_change(ctx), lists=ctx.policy.subsidy_lists)
 
 
 def answer_deadline(ctx: _Ctx) -> Answer:
@@ -222,8 +226,13 @@ def answer_deadline(ctx: _Ctx) -> Answer:
     for p in ctx.policy.periods:
         ctx.cite(p.source)
     asked = _date(ctx.slots.get("date"))
+    lists = ctx.policy.subsidy_lists
+    show_lists = lists.stated and "名单" in str(ctx.slots.get("_text", ""))
+    if show_lists:
+        ctx.cite(lists.source)
     return _render(ctx, "deadline", offer="回复“渠道”查看缴费步骤", q=q, asked=asked,
-                   periods=ctx.policy.periods, late=ctx.policy.late_payment)
+                   periods=ctx.policy.periods, late=ctx.policy.late_payment,
+                   lists=lists if show_lists else None)
 
 
 def answer_migrant_extension(ctx: _Ctx) -> Answer:
@@ -245,6 +254,18 @@ def answer_late_payment(ctx: _Ctx) -> Answer:
     late_periods = [p for p in ctx.policy.periods if p.kind == "late"]
     return _render(ctx, "late_payment", offer="回复“待遇”查看何时开始报销", late=late, q=q,
                    asked=asked, late_periods=late_periods, waiting=ctx.policy.waiting_period)
+
+
+STATUS_WORDS = ("评上", "认定", "新增", "退出", "取消", "动态", "不愿", "放弃", "评为", "纳入")
+
+
+def _status_change(ctx: _Ctx) -> dict[str, Any]:
+    """The county's rule for people whose subsidy status changes during the year, when the
+    question is about that."""
+    text = str(ctx.slots.get("_text", ""))
+    if not any(w in text for w in STATUS_WORDS):
+        return {"asked": False}
+    return {"asked": True} | _topic(ctx, ctx.policy.status_changes)
 
 
 def _birth(ctx: _Ctx) -> dt.date | None:
@@ -341,16 +362,19 @@ def _channel_concepts(name: str) -> list[str]:
 def _unlisted_channel_names(policy: CountyPolicy, text: str) -> list[str]:
     """Named apps and services (皖事通, 豫事办, 支付宝 …) the resident mentions that this county's
     notice does not list, so the answer can say so instead of offering a look-alike."""
-    listed = " ".join(c.name + " ".join(c.steps) for c in policy.channels).lower()
+    listed = QUOTES.sub("", " ".join(c.name + " ".join(c.steps) for c in policy.channels)).lower()
     text = text.lower()
-    names = [str(p) for phrases in vocabulary()["channels"].values() for p in phrases
-             if len(str(p)) >= 3 and str(p).lower() in text and str(p).lower() not in listed]
-    return [n for n in names if not any(n != m and n in m for m in names)]
+    names = {str(p).lower() for phrases in vocabulary()["channels"].values() for p in phrases
+             if len(str(p)) >= 3 and str(p).lower() in text and str(p).lower() not in listed}
+    return sorted(n for n in names if not any(n != m and n in m for m in names))
+
+
+QUOTES = re.compile(r"[“”\"'「」《》]")
 
 
 def answer_refund(ctx: _Ctx) -> Answer:
     refund = _topic(ctx, ctx.policy.refund)
-    return _render(ctx, "refund", refund=refund)
+    return _render(ctx, "refund", refund=refund, status=_status_change(ctx))
 
 
 def answer_department(ctx: _Ctx) -> Answer:
