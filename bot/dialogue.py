@@ -127,22 +127,19 @@ def _answer(intent: str | None, confidence: float, slots: dict[str, Any], u: Und
             session.pop("pending", None)
             return Turn(render("dialogue/county_set.j2", county=county_name), "county",
                         confidence, shown)
-        return Turn(render("dialogue/menu.j2", intro="抱歉，我没太明白您的问题（我只能回答城乡居民医保参保缴费方面的问题）。",
-                           county=county_name, counties=counties), "fallback", confidence, shown,
-                    answered=False)
+        return Turn(render("dialogue/menu.j2", reason="fallback", county=county_name,
+                           counties=counties), "fallback", confidence, shown, answered=False)
     if intent == "reset":
         session.clear()
         return Turn(render("dialogue/reset.j2"), intent, confidence)
     if intent in ("greeting", "help"):
-        intro = "您好！我是城乡居民医保问答助手。" if intent == "greeting" else None
-        return Turn(render("dialogue/menu.j2", intro=intro, county=county_name, counties=counties),
+        return Turn(render("dialogue/menu.j2", reason=intent, county=county_name, counties=counties),
                     intent, confidence, shown)
     if intent == "thanks":
         return Turn(render("dialogue/thanks.j2"), intent, confidence, shown)
     if intent == "out_of_scope":
-        return Turn(render("dialogue/menu.j2", intro="这个问题超出了我能回答的范围。",
-                           county=county_name, counties=counties), intent, confidence, shown,
-                    answered=False)
+        return Turn(render("dialogue/menu.j2", reason=intent, county=county_name,
+                           counties=counties), intent, confidence, shown, answered=False)
     if intent == "human" and policy is None:
         return Turn(render("dialogue/human.j2"), intent, confidence, shown)
 
