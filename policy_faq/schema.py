@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 
 class Strict(BaseModel):
@@ -28,13 +28,11 @@ def _source(value: object) -> object:
     return {"clause": value} if isinstance(value, str) else value
 
 
-class Sourced(Strict):
-    source: Source
+SourceRef = Annotated[Source, BeforeValidator(_source)]
 
-    @field_validator("source", mode="before")
-    @classmethod
-    def _shorthand(cls, value: object) -> object:
-        return _source(value)
+
+class Sourced(Strict):
+    source: SourceRef
 
 
 class County(Strict):
@@ -91,12 +89,7 @@ class MultipleIdentities(Strict):
     rule: Literal["order", "most_favourable"]
     order: list[str] = []
     stated: bool = True
-    source: Source | None = None
-
-    @field_validator("source", mode="before")
-    @classmethod
-    def _shorthand(cls, value: object) -> object:
-        return _source(value)
+    source: SourceRef | None = None
 
 
 class PaymentDays(Strict):
@@ -144,12 +137,7 @@ class Topic(Strict):
     conditions: list[str] = []
     deadline: dt.date | None = None
     days: int | None = None
-    source: Source | None = None
-
-    @field_validator("source", mode="before")
-    @classmethod
-    def _shorthand(cls, value: object) -> object:
-        return _source(value)
+    source: SourceRef | None = None
 
     @model_validator(mode="after")
     def _sourced_when_stated(self) -> Topic:
@@ -161,12 +149,7 @@ class Topic(Strict):
 class Item(Strict):
     text: str
     tags: list[str] = []
-    source: Source | None = None
-
-    @field_validator("source", mode="before")
-    @classmethod
-    def _shorthand(cls, value: object) -> object:
-        return _source(value)
+    source: SourceRef | None = None
 
 
 class NewbornWindow(Strict):
@@ -200,12 +183,7 @@ class Newborn(Strict):
     missed_concentrated: MissedConcentrated | None = None
     waiting_exempt: bool = False
     text: str | None = None
-    source: Source | None = None
-
-    @field_validator("source", mode="before")
-    @classmethod
-    def _shorthand(cls, value: object) -> object:
-        return _source(value)
+    source: SourceRef | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> Newborn:
@@ -231,12 +209,7 @@ class TaskRule(Strict):
     rate_percent: int | None = None
     text: str | None = None
     total_from: Literal["total_base", "sum_of_rows"] = "sum_of_rows"
-    source: Source | None = None
-
-    @field_validator("source", mode="before")
-    @classmethod
-    def _shorthand(cls, value: object) -> object:
-        return _source(value)
+    source: SourceRef | None = None
 
 
 class TaskTable(Sourced):
@@ -267,23 +240,13 @@ class WorkFunding(Strict):
     bonuses: list[int] = []
     deductions: list[int] = []
     commend_top: int | None = None
-    source: Source | None = None
-
-    @field_validator("source", mode="before")
-    @classmethod
-    def _shorthand(cls, value: object) -> object:
-        return _source(value)
+    source: SourceRef | None = None
 
 
 class ChannelsNote(Strict):
     text: str
     stated: bool = True
-    source: Source | None = None
-
-    @field_validator("source", mode="before")
-    @classmethod
-    def _shorthand(cls, value: object) -> object:
-        return _source(value)
+    source: SourceRef | None = None
 
 
 class CountyPolicy(Strict):
@@ -293,7 +256,7 @@ class CountyPolicy(Strict):
     document: Document
     coverage: Coverage
     ask_office: str
-    ask_office_source: Source
+    ask_office_source: SourceRef
     standard: Standard
     categories: list[Category]
     multiple_identities: MultipleIdentities
@@ -312,11 +275,6 @@ class CountyPolicy(Strict):
     channels_note: ChannelsNote | None = None
     tasks: TaskTable | None = None
     work_funding: WorkFunding = WorkFunding(stated=False)
-
-    @field_validator("ask_office_source", mode="before")
-    @classmethod
-    def _shorthand(cls, value: object) -> object:
-        return _source(value)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> CountyPolicy:
