@@ -45,7 +45,7 @@ class _Builder:
     __slots__ = ("stack", "result", "fields")
 
     def __init__(self) -> None:
-        # one frame per open element: [tag, text chunks, children dict or None]
+        # one frame per open element: [tag, text so far, children dict or None]
         self.stack: list[list[Any]] = []
         self.result: Any = None
         self.fields = 0
@@ -55,28 +55,30 @@ class _Builder:
         depth = len(stack)
         if "}" in tag:  # namespaced: ElementTree's "{uri}name"
             tag = "{" + tag
-        if depth == 0:
+        if depth == 1:  # a field of the message: the common case
+            self.fields += 1
+            if self.fields > MAX_FIELDS:
+                raise BadXML("too many fields")
+        elif depth == 0:
             if tag != "xml":
                 raise BadXML(f"root element is <{tag[:30]}>, not <xml>")
-        else:
-            if depth > MAX_DEPTH:
-                raise BadXML("XML nested too deeply")
-            parent = stack[-1]
-            if parent[2] is None:
-                parent[2] = {}
-            if depth == 1:
-                self.fields += 1
-                if self.fields > MAX_FIELDS:
-                    raise BadXML("too many fields")
-        stack.append([tag, [], None])
+            stack.append([tag, "", {}])
+            return
+        elif depth > MAX_DEPTH:
+            raise BadXML("XML nested too deeply")
+        parent = stack[-1]
+        if parent[2] is None:
+            parent[2] = {}
+        stack.append([tag, "", None])
 
     def end(self, _tag: str) -> None:
-        tag, chunks, children = self.stack.pop()
-        value = children if children is not None else "".join(chunks)
-        if not self.stack:
+        stack = self.stack
+        tag, text, children = stack.pop()
+        value = text if children is None else children
+        if not stack:
             self.result = value
             return
-        siblings = self.stack[-1][2]
+        siblings = stack[-1][2]
         if tag in siblings:  # repeated tag (e.g. <item> in SendPicsInfo/PicList) -> list
             prev = siblings[tag]
             siblings[tag] = prev + [value] if isinstance(prev, list) else [prev, value]
@@ -84,7 +86,9 @@ class _Builder:
             siblings[tag] = value
 
     def text(self, data: str) -> None:
-        self.stack[-1][1].append(data)  # character data only occurs inside the root
+        # character data only occurs inside the root; with buffer_text a run of text (CDATA
+        # included) usually comes in one piece
+        self.stack[-1][1] += data
 
 
 def _decode(body: bytes | str) -> str:
@@ -128,4 +132,4 @@ def parse_xml(body: bytes | str) -> dict[str, Any]:
         raise BadXML(f"malformed XML ({exc})") from None
     except (ValueError, RecursionError) as exc:
         raise BadXML(f"malformed XML ({type(exc).__name__})") from None
-    return builder.result if isinstance(builder.result, dict) else {}
+    return builder.result
