@@ -35,10 +35,18 @@ class Redirect:
     text: re.Pattern[str] | None
     target: str
     unless: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()                  # one of these slots must be present (AND)
+    unless_text: re.Pattern[str] | None = None
 
     def applies(self, best: str, text: str, slots: dict) -> bool:
         if best not in self.sources or any(slots.get(k) for k in self.unless):
             return False
+        if self.needs and not any(slots.get(k) for k in self.needs):
+            return False
+        if self.unless_text and self.unless_text.search(text):
+            return False
+        if not (self.slots or self.text):  # only `needs_slots`: that is the condition
+            return True
         if self.slots and any(slots.get(k) for k in self.slots):
             return True
         return bool(self.text and self.text.search(text))
@@ -98,8 +106,10 @@ def model() -> Model:
 def _redirect(r: dict) -> Redirect:
     sources = r["from"] if isinstance(r["from"], list) else [r["from"]]
     text = re.compile(r["if_text"]) if r.get("if_text") else None
+    unless_text = re.compile(r["unless_text"]) if r.get("unless_text") else None
     return Redirect(tuple(sources), tuple(r.get("if_slots") or ()), text, r["to"],
-                    tuple(r.get("unless_slots") or ()))
+                    tuple(r.get("unless_slots") or ()), tuple(r.get("needs_slots") or ()),
+                    unless_text)
 
 
 def keyword_scores(text: str, slots: dict) -> list[float]:

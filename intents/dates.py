@@ -84,6 +84,8 @@ def _years(today: dt.date) -> tuple[int, int, int]:
 _LUNAR_MONTHS = {"正": 1, "冬": 11, "腊": 12}
 _P_ISO = re.compile(r"(?<!\d)((?:19|20)\d{2})\s?[-/.年]\s?(\d{1,2})\s?[-/.月]\s?(\d{1,2})(?:日|号)?(?!\d)")
 _P_YM = re.compile(r"(?<!\d)((?:19|20)\d{2})年(\d{1,2})月(份|底|初)?(?![\d个])")
+_P_REL_YEAR = re.compile(r"(今年|去年|明年|前年|后年)(\d{1,2})月(?:(\d{1,2})(?:日|号)?(?![\d个天])|(份|底|初)?(?![\d个]))")
+_YEAR_OFFSET = {"今年": 0, "去年": -1, "明年": 1, "前年": -2, "后年": 2}
 _P_LUNAR = re.compile(
     r"(农历|阴历|老历)?(正|冬|腊|\d{1,2})月(初\d{1,2}|\d{1,2}(?:日|号)?)(?!\d)")
 _P_DANIAN = re.compile(r"(?<![月\d])(?:大年)?初(\d{1,2})(?!\d)")
@@ -139,6 +141,16 @@ def find_dates(text: str, today: dt.date) -> list[DateHit]:
         if 1 <= mo <= 12:
             last = calendar.monthrange(y, mo)[1]
             add(m, _safe(y, mo, last if m[3] == "底" else 1), "day" if m[3] == "底" else "month")
+    for m in _P_REL_YEAR.finditer(text):  # 今年8月份, 去年12月3号
+        y, mo = today.year + _YEAR_OFFSET[m[1]], int(m[2])
+        if not 1 <= mo <= 12:
+            continue
+        if m[3]:
+            add(m, _safe(y, mo, int(m[3])))
+        elif m[4] == "底":
+            add(m, _safe(y, mo, calendar.monthrange(y, mo)[1]))
+        else:
+            add(m, _safe(y, mo, 1), "month")
     for m in _P_LUNAR.finditer(text):
         prefix, mon, day = m[1], m[2], m[3]
         lunar = bool(prefix) or mon in _LUNAR_MONTHS or day.startswith("初")

@@ -76,7 +76,9 @@ def extract(text: str, today: dt.date, lexicon: Lexicon) -> tuple[dict, list[Spa
             slots["amount"] = value
             spans.append(m.span())
 
+    # Audience flags ignore words inside a category phrase: 困难职工医保 is not 职工医保.
+    flag_text = _blank(text, [(s, e) for _, s, e in cats]) if cats else text
     for flag, phrases in model().flags.items():
-        if any(p in text for p in phrases):
+        if any(p in flag_text for p in phrases):
             slots[flag] = True
     return slots, spans
