@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 
 import pytest
 
@@ -92,3 +93,20 @@ async def test_eager_start_passes_cancellation_on():
     with pytest.raises(asyncio.CancelledError):
         await future
     assert cleaned.is_set()
+
+
+async def test_eager_start_keeps_one_context_across_the_suspension():
+    # A context-variable token made before the first suspension must still be resettable after
+    # it (the request-id context of bot.observability does exactly this around a Redis await).
+    var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request", default=None)
+
+    async def handle() -> str | None:
+        token = var.set("req-1")
+        await asyncio.sleep(0)
+        seen = var.get()
+        var.reset(token)
+        return seen
+
+    future = _start_eagerly(handle())
+    assert await future == "req-1"
+    assert var.get() is None  # the caller's context is untouched

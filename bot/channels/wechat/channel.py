@@ -16,6 +16,7 @@ user to reply "1".
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 import types
@@ -371,9 +372,12 @@ def _start_eagerly(coro: Coroutine[Any, Any, Any]) -> asyncio.Future[Any]:
     """Run `coro` now up to its first suspension; a future of its outcome. An answer that
     needs no I/O (most: the assistant works in memory) is ready at once, without a task and
     the two trips through the event loop a task and its waiter cost. What does suspend goes
-    on in a task (Python 3.12's eager tasks, by hand: this runs on 3.11)."""
+    on in a task (Python 3.12's eager tasks, by hand: this runs on 3.11). Both the first step
+    and the task run in one copied context, as a task's steps do, so context variables set
+    before the first suspension (a request id, a token to reset) stay valid after it."""
+    context = contextvars.copy_context()
     try:
-        pending = coro.send(None)
+        pending = context.run(coro.send, None)
     except StopIteration as done:
         future = asyncio.get_running_loop().create_future()
         future.set_result(done.value)
@@ -382,7 +386,7 @@ def _start_eagerly(coro: Coroutine[Any, Any, Any]) -> asyncio.Future[Any]:
         future = asyncio.get_running_loop().create_future()
         future.set_exception(exc)
         return future
-    return asyncio.ensure_future(_finish(coro, pending))
+    return asyncio.get_running_loop().create_task(_finish(coro, pending), context=context)
 
 
 async def _finish(coro: Coroutine[Any, Any, Any], pending: Any) -> Any:
