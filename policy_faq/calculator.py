@@ -334,6 +334,9 @@ def _newborn(draft: _Draft, pay_date: dt.date, birth_date: dt.date | None,
     if missed is not None and birth_date.year == missed.born_in_year:
         out.deadlines.append(Deadline(f"{missed.born_in_year}年出生的新生儿补办参保缴费", missed.pay_by,
                                       citation))
+        if rules.free_in_birth_year:
+            draft.notes.append(f"出生当年（{birth_date.year}年）不缴纳医保费即可享受待遇；"
+                               f"{policy.benefit_year}年度需按标准缴费")
         if period is None and pay_date <= missed.pay_by and pay_date >= policy.periods[0].start:
             out.applies = True
             out.period_kind, out.period_id = "extended", "newborn_missed_concentrated"
@@ -347,7 +350,7 @@ def _newborn(draft: _Draft, pay_date: dt.date, birth_date: dt.date | None,
         out.applies = out.free = True
         out.period_kind, out.period_id = period.kind if period else "extended", "newborn_birth_year"
         out.label = "新生儿出生当年（免缴）"
-        draft.notes.append("新生儿出生当年不缴费即可享受待遇，但应及时办理参保登记；"
+        draft.notes.append("新生儿出生当年不缴纳医保费即可享受待遇，但应及时办理参保登记；"
                            "通知未写明具体从哪天起享受")
         return out
     if rules.max_age_days is not None and out.age_days > rules.max_age_days:
