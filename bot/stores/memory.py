@@ -1,20 +1,21 @@
-"""In-process store: the default. Expiry is checked lazily on read; a periodic sweep keeps the
-dicts from growing without bound."""
+"""In-process store: the default. Expiry is checked on read; a heap of expiry times lets each
+write drop what has expired since, in time proportional to that, so the dict never grows
+without bound and no write scans it whole."""
 
 from __future__ import annotations
 
 import copy
+import heapq
 import time
 from collections.abc import Callable
 from typing import Any
 
 
 class MemoryStore:
-    def __init__(self, clock: Callable[[], float] = time.monotonic, sweep_every: int = 1024):
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
         self._clock = clock
         self._data: dict[str, tuple[float, Any]] = {}  # key -> (expires_at, value)
-        self._writes = 0
-        self._sweep_every = sweep_every
+        self._expiries: list[tuple[float, str]] = []  # heap; stale entries are skipped
 
     # -- internals -------------------------------------------------------------------------
     def _get(self, key: str) -> Any | None:
@@ -28,12 +29,23 @@ class MemoryStore:
         return value
 
     def _set(self, key: str, value: Any, ttl_seconds: float) -> None:
-        self._data[key] = (self._clock() + ttl_seconds, value)
-        self._writes += 1
-        if self._writes % self._sweep_every == 0:
-            now = self._clock()
-            for k in [k for k, (exp, _) in self._data.items() if exp <= now]:
-                self._data.pop(k, None)
+        now = self._clock()
+        self._sweep(now)
+        expires_at = now + ttl_seconds
+        self._data[key] = (expires_at, value)
+        heapq.heappush(self._expiries, (expires_at, key))
+        if len(self._expiries) > 2 * len(self._data) + 1024:
+            # Rewritten keys (a session saved every message) leave stale entries: rebuild.
+            self._expiries = [(exp, k) for k, (exp, _) in self._data.items()]
+            heapq.heapify(self._expiries)
+
+    def _sweep(self, now: float) -> None:
+        heap = self._expiries
+        while heap and heap[0][0] <= now:
+            expires_at, key = heapq.heappop(heap)
+            item = self._data.get(key)
+            if item is not None and item[0] == expires_at:  # not rewritten since
+                del self._data[key]
 
     # -- Store interface -------------------------------------------------------------------
     async def get_session(self, key: str) -> dict[str, Any] | None:
@@ -70,3 +82,4 @@ class MemoryStore:
 
     async def close(self) -> None:
         self._data.clear()
+        self._expiries.clear()
