@@ -165,128 +165,21 @@ def quote(policy: CountyPolicy, pay_date: dt.date | None = None,
         raise QuoteError(f"出生日期 {birth_date} 晚于缴费日期 {pay_date}")
     draft = _Draft(policy)
     draft.cite(policy.standard.personal.source)
-    standard = policy.standard.personal.amount
-    fiscal = policy.standard.fiscal.amount
 
-    applied = applicable_category(policy, list(categories))
-    if applied is not None:
-        draft.cite(applied.source)
-        if len([c for c in categories if c.mode != "none"]) > 1:
-            rule = policy.multiple_identities
-            if rule.rule == "order":
-                draft.cite(rule.source)
-                clause = rule.source.clause if rule.source else ""
-                draft.notes.append(f"多重身份按{policy.document.cite_as}{clause}的顺序认定为“{applied.name}”")
-            else:
-                draft.notes.append(f"通知未规定多重身份如何认定，按对您最有利的一项“{applied.name}”计算，"
-                                   f"请向{policy.ask_office}确认")
-        if applied.note:
-            draft.notes.append(applied.note)
-
+    applied = _decide_identity(draft, list(categories))
     period = period_at(policy, pay_date, migrant)
     if period is None and not migrant:
-        migrant_only = [p for p in policy.periods if p.who == "returning_migrant"
-                        and p.start <= pay_date <= p.end]
-        for p in migrant_only:
-            draft.cite(p.source)
-            draft.notes.append(f"{p.label}（至{p.end:%Y年%-m月%-d日}）只适用于春节返乡的外出务工人员")
-
-    # Newborn rules (a child born in the benefit year, or a county's special case for last year).
+        _note_migrant_only(draft, pay_date)
     newborn = _newborn(draft, pay_date, birth_date, period)
-
-    # The period this resident is in on pay_date.
-    period_name: PeriodName
-    if newborn.period_kind is not None:
-        period_name, period_id, period_label = newborn.period_kind, newborn.period_id, newborn.label
-    elif period is not None:
-        period_name, period_id, period_label = period.kind, period.id, period.label
-    elif pay_date < min(p.start for p in regular):
-        period_name, period_id, period_label = "not_started", None, None
-    else:
-        period_name, period_id, period_label = "closed", None, None
+    period_name, period_id, period_label = _period_name(newborn, period, pay_date, regular)
     if period is not None:
         draft.cite(period.source)
+    price = _price(draft, applied, period, period_name, period_label, newborn, pay_date, regular)
+    benefit_start, waiting_days = _benefit_start(draft, applied, period, period_name, newborn,
+                                                 pay_date, regular)
+    payable_today, next_payable = _payable(draft, period, period_name, newborn, pay_date, regular)
 
-    # Price.
-    pay_now: int | None
-    net: int | None
-    subsidy = applied.government_pays if applied else 0
-    payer = applied.payer if applied and applied.government_pays else None
-    reimbursed_later = bool(applied and applied.mode == "pay_first" and applied.government_pays)
-    base_price = standard
-    if newborn.free:
-        pay_now = net = 0
-        subsidy, payer, reimbursed_later = 0, None, False
-    elif period_name == "closed":
-        pay_now = net = None
-        last = max(regular, key=lambda p: p.end)
-        if pay_date > last.end:
-            draft.cite(last.source)
-            draft.notes.append(f"{policy.benefit_year}年度的缴费期已于{last.end:%Y年%-m月%-d日}结束")
-        if not policy.late_payment.stated:
-            draft.notes.append(f"{policy.document.cite_as}未规定集中缴费期结束后的补缴办法，"
-                               f"请向{policy.ask_office}咨询")
-    else:
-        full_price = period is not None and period.price == "personal_plus_fiscal" and not newborn.applies
-        if full_price:
-            base_price = standard + fiscal
-        categories_apply = True if (period is None or newborn.applies) else period.categories_apply
-        if applied is not None and applied.government_pays and categories_apply == "not_stated":
-            pay_now = net = None
-            subsidy, payer, reimbursed_later = 0, None, False
-            draft.notes.append(f"{period_label}资助对象如何缴费，{policy.document.cite_as}未写明，"
-                               f"请向{policy.ask_office}咨询")
-        elif applied is None or not applied.government_pays:
-            pay_now = net = base_price
-            subsidy = 0
-        elif applied.mode == "pay_first":
-            pay_now, net = base_price, base_price - applied.government_pays
-        else:
-            pay_now = net = base_price - applied.government_pays
-        if full_price and pay_now is not None:
-            draft.notes.append(f"{period.start:%-m月%-d日}起补缴按个人缴费标准与财政补助之和"
-                               f"（{standard}+{fiscal}元）缴费")
-
-    # When benefits start, and any waiting period.
-    waiting_days = 0
-    benefit_start: dt.date | None = None
-    if newborn.benefit_start is not None or newborn.applies:
-        benefit_start = newborn.benefit_start
-    elif period is not None and period_name != "closed":
-        rule = period.benefit_start
-        if rule == "coverage_start":
-            benefit_start = policy.coverage.start
-        elif rule == "next_day":
-            benefit_start = pay_date + dt.timedelta(days=1)
-        elif rule == "pay_date":
-            benefit_start = pay_date
-        else:
-            exempt = applied is not None and applied.medical_aid and "medical_aid" in period.waiting_exempt
-            if exempt:
-                benefit_start = pay_date
-                draft.notes.append("医疗救助对象不执行待遇等待期")
-            else:
-                waiting_days = period.waiting_days
-                benefit_start = pay_date + dt.timedelta(days=waiting_days)
-    if period_name == "not_started":
-        first = min(regular, key=lambda p: p.start)
-        benefit_start = policy.coverage.start if first.benefit_start == "coverage_start" else None
-
-    # Payment days inside a period (屯留: the 1st to the 25th of each month).
-    payable_today, next_payable = period_name not in ("closed", "not_started"), None
-    if period is not None and period.payment_days is not None and newborn.period_kind is None:
-        days = period.payment_days
-        if not days.first <= pay_date.day <= days.last:
-            payable_today = False
-            candidate = add_months(pay_date.replace(day=1), 1).replace(day=days.first) \
-                if pay_date.day > days.last else pay_date.replace(day=days.first)
-            next_payable = candidate if candidate <= period.end else None
-            draft.notes.append(f"{period.label}内每月{days.first}-{days.last}日可办理缴费")
-    if period_name == "not_started":
-        next_payable = min(p.start for p in regular)
-
-    # Deadlines that matter to this resident.
-    for p in regular:
+    for p in regular:  # the deadlines that matter to this resident
         if p.end >= pay_date:
             draft.deadlines.append(Deadline(p.label + "截止", p.end, cite(policy, p.source)))
     draft.deadlines.extend(newborn.deadlines)
@@ -295,13 +188,148 @@ def quote(policy: CountyPolicy, pay_date: dt.date | None = None,
     return Quote(
         county=policy.county.name, benefit_year=policy.benefit_year, pay_date=pay_date,
         period=period_name, period_id=period_id, period_label=period_label,
-        pay_now=pay_now, net=net, subsidy=subsidy if pay_now is not None or newborn.free else 0,
-        subsidy_payer=payer, category=applied, categories=tuple(categories),
-        reimbursed_later=reimbursed_later, benefit_start=benefit_start, waiting_days=waiting_days,
-        payable_today=payable_today, next_payable=next_payable, deadlines=tuple(draft.deadlines),
-        notes=tuple(draft.notes), citations=tuple(draft.citations),
+        pay_now=price.pay_now, net=price.net,
+        subsidy=price.subsidy if price.pay_now is not None or newborn.free else 0,
+        subsidy_payer=price.payer, category=applied, categories=tuple(categories),
+        reimbursed_later=price.reimbursed_later, benefit_start=benefit_start,
+        waiting_days=waiting_days, payable_today=payable_today, next_payable=next_payable,
+        deadlines=tuple(draft.deadlines), notes=tuple(draft.notes), citations=tuple(draft.citations),
         newborn_within_window=newborn.within, child_age_days=newborn.age_days,
     )
+
+
+def _decide_identity(draft: _Draft, categories: list[Category]) -> Category | None:
+    """The category applied, with a note on how several identities were decided."""
+    policy = draft.policy
+    applied = applicable_category(policy, categories)
+    if applied is None:
+        return None
+    draft.cite(applied.source)
+    if len([c for c in categories if c.mode != "none"]) > 1:
+        rule = policy.multiple_identities
+        if rule.rule == "order":
+            draft.cite(rule.source)
+            clause = rule.source.clause if rule.source else ""
+            draft.notes.append(f"多重身份按{policy.document.cite_as}{clause}的顺序认定为“{applied.name}”")
+        else:
+            draft.notes.append(f"通知未规定多重身份如何认定，按对您最有利的一项“{applied.name}”计算，"
+                               f"请向{policy.ask_office}确认")
+    if applied.note:
+        draft.notes.append(applied.note)
+    return applied
+
+
+def _note_migrant_only(draft: _Draft, pay_date: dt.date) -> None:
+    for p in draft.policy.periods:
+        if p.who == "returning_migrant" and p.start <= pay_date <= p.end:
+            draft.cite(p.source)
+            draft.notes.append(f"{p.label}（至{p.end:%Y年%-m月%-d日}）只适用于春节返乡的外出务工人员")
+
+
+def _period_name(newborn: _NewbornOutcome, period: Period | None, pay_date: dt.date,
+                 regular: list[Period]) -> tuple[PeriodName, str | None, str | None]:
+    """The period this resident is in on pay_date: a newborn's own window counts."""
+    if newborn.period_kind is not None:
+        return newborn.period_kind, newborn.period_id, newborn.label
+    if period is not None:
+        return period.kind, period.id, period.label
+    if pay_date < min(p.start for p in regular):
+        return "not_started", None, None
+    return "closed", None, None
+
+
+@dataclass(frozen=True)
+class _Price:
+    pay_now: int | None
+    net: int | None
+    subsidy: int
+    payer: str | None
+    reimbursed_later: bool
+
+
+def _price(draft: _Draft, applied: Category | None, period: Period | None, period_name: PeriodName,
+           period_label: str | None, newborn: _NewbornOutcome, pay_date: dt.date,
+           regular: list[Period]) -> _Price:
+    policy = draft.policy
+    standard, fiscal = policy.standard.personal.amount, policy.standard.fiscal.amount
+    if newborn.free:
+        return _Price(0, 0, 0, None, False)
+    if period_name == "closed":
+        last = max(regular, key=lambda p: p.end)
+        if pay_date > last.end:
+            draft.cite(last.source)
+            draft.notes.append(f"{policy.benefit_year}年度的缴费期已于{last.end:%Y年%-m月%-d日}结束")
+        if not policy.late_payment.stated:
+            draft.notes.append(f"{policy.document.cite_as}未规定集中缴费期结束后的补缴办法，"
+                               f"请向{policy.ask_office}咨询")
+        return _Price(None, None, 0, None, False)
+
+    full_price = period is not None and period.price == "personal_plus_fiscal" and not newborn.applies
+    base = standard + fiscal if full_price else standard
+    categories_apply = True if (period is None or newborn.applies) else period.categories_apply
+    if applied is None or not applied.government_pays:
+        price = _Price(base, base, 0, None, False)
+    elif categories_apply == "not_stated":
+        draft.notes.append(f"{period_label}资助对象如何缴费，{policy.document.cite_as}未写明，"
+                           f"请向{policy.ask_office}咨询")
+        return _Price(None, None, 0, None, False)
+    elif applied.mode == "pay_first":
+        price = _Price(base, base - applied.government_pays, applied.government_pays, applied.payer,
+                       True)
+    else:
+        net = base - applied.government_pays
+        price = _Price(net, net, applied.government_pays, applied.payer, False)
+    if full_price and period is not None:
+        draft.notes.append(f"{period.start:%-m月%-d日}起补缴按个人缴费标准与财政补助之和"
+                           f"（{standard}+{fiscal}元）缴费")
+    return price
+
+
+def _benefit_start(draft: _Draft, applied: Category | None, period: Period | None,
+                   period_name: PeriodName, newborn: _NewbornOutcome, pay_date: dt.date,
+                   regular: list[Period]) -> tuple[dt.date | None, int]:
+    """When benefits start, and the waiting days before that."""
+    policy = draft.policy
+    if newborn.applies:
+        return newborn.benefit_start, 0
+    if period_name == "not_started":
+        first = min(regular, key=lambda p: p.start)
+        return (policy.coverage.start if first.benefit_start == "coverage_start" else None), 0
+    if period is None or period_name == "closed":
+        return None, 0
+    rule = period.benefit_start
+    if rule == "coverage_start":
+        return policy.coverage.start, 0
+    if rule == "next_day":
+        return pay_date + dt.timedelta(days=1), 0
+    if rule == "pay_date":
+        return pay_date, 0
+    if applied is not None and applied.medical_aid and "medical_aid" in period.waiting_exempt:
+        draft.notes.append("医疗救助对象不执行待遇等待期")
+        return pay_date, 0
+    return pay_date + dt.timedelta(days=period.waiting_days), period.waiting_days
+
+
+def _payable(draft: _Draft, period: Period | None, period_name: PeriodName,
+             newborn: _NewbornOutcome, pay_date: dt.date,
+             regular: list[Period]) -> tuple[bool, dt.date | None]:
+    """Whether payment can be made that day (屯留: the 1st to the 25th of each month), and when
+    next it can."""
+    if period_name == "not_started":
+        return False, min(p.start for p in regular)
+    if period_name == "closed":
+        return False, None
+    if period is None or period.payment_days is None or newborn.period_kind is not None:
+        return True, None
+    days = period.payment_days
+    if days.first <= pay_date.day <= days.last:
+        return True, None
+    draft.notes.append(f"{period.label}内每月{days.first}-{days.last}日可办理缴费")
+    if pay_date.day > days.last:
+        candidate = add_months(pay_date.replace(day=1), 1).replace(day=days.first)
+    else:
+        candidate = pay_date.replace(day=days.first)
+    return False, candidate if candidate <= period.end else None
 
 
 @dataclass
