@@ -206,7 +206,10 @@ def answer_subsidy(ctx: _Ctx) -> Answer:
     r = _resolve(ctx)
     status = _status_change(ctx)
     if status["asked"]:
-        return _render(ctx, "status_change", status=status)
+        lists = ctx.policy.subsidy_lists
+        if lists.stated:
+            ctx.cite(lists.source)
+        return _render(ctx, "status_change", status=status, lists=lists)
     if not (r.categories or r.ambiguous or r.unlisted):
         for c in ctx.policy.categories:
             ctx.cite(c.source)
@@ -214,10 +217,14 @@ def answer_subsidy(ctx: _Ctx) -> Answer:
         return _render(ctx, "subsidy_list", offer="回复您的身份（如“低保”）查看具体金额",
                        categories=[c for c in ctx.policy.categories if c.mode != "none"])
     q = _standard_quote(ctx, r.categories) if r.categories else None
+    each: list[Quote] = []
     if len(r.categories) > 1:
         ctx.cite(ctx.policy.multiple_identities.source)
+        text = str(ctx.slots.get("_text", ""))
+        if not any(w in text for w in ONE_PERSON_WORDS):  # family members: one line each
+            each = [_standard_quote(ctx, [c]) for c in r.categories]
     now = _quote(ctx, r.categories)
-    return _render(ctx, "subsidy", offer="回复“渠道”查看缴费步骤", q=q, r=r, now=now,
+    return _render(ctx, "subsidy", offer="回复“渠道”查看缴费步骤", q=q, r=r, now=now, each=each,
                    status=_status_change(ctx), lists=ctx.policy.subsidy_lists)
 
 
@@ -227,7 +234,7 @@ def answer_deadline(ctx: _Ctx) -> Answer:
         ctx.cite(p.source)
     asked = _date(ctx.slots.get("date"))
     lists = ctx.policy.subsidy_lists
-    show_lists = lists.stated and "名单" in str(ctx.slots.get("_text", ""))
+    show_lists = lists.stated and any(w in str(ctx.slots.get("_text", "")) for w in LIST_WORDS)
     if show_lists:
         ctx.cite(lists.source)
     return _render(ctx, "deadline", offer="回复“渠道”查看缴费步骤", q=q, asked=asked,
@@ -256,6 +263,9 @@ def answer_late_payment(ctx: _Ctx) -> Answer:
                    asked=asked, late_periods=late_periods, waiting=ctx.policy.waiting_period)
 
 
+# "我是低保又是残疾": one person with several identities (else several people are meant)
+ONE_PERSON_WORDS = ("又是", "也是", "同时是", "既是", "还是", "两个身份", "多重身份", "几个身份")
+LIST_WORDS = ("名单", "花名册", "名册", "清册")
 STATUS_WORDS = ("评上", "认定", "新增", "退出", "取消", "动态", "不愿", "放弃", "评为", "纳入")
 
 
