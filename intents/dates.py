@@ -19,6 +19,9 @@ from lunardate import LunarDate
 
 FUTURE_BIAS_DAYS = 90
 AFTER_NEW_YEAR_DAYS = 1  # 年后/过完年 = the day after the lunar new year (precision "approx")
+# 过完年/年后/年前 said within this many days after this year's lunar new year mean that (past)
+# new year; before it, or long after it, they mean the next one.
+RECENT_NEW_YEAR_DAYS = 75
 _PAST_WORDS = re.compile(r"交了|缴了|已经|已交|上次|之前交|交过|付了|扣了|交的|缴的|办了")
 _FUTURE_WORDS = re.compile(r"再交|还能|还可以|打算|准备|回来|到家|要是|如果|想|能不能|可以吗|来得及|会不会")
 _BIRTH_AFTER = re.compile(r"^.{0,2}(出生|生的|生了|出世|落地|生下|降生)")
@@ -103,6 +106,21 @@ _FIXED = [
 ]
 _REL_MONTH = [(re.compile(r"下个月|下月"), 1), (re.compile(r"上个月|上月"), -1),
               (re.compile(r"这个月|本月"), 0)]
+# 这个月27号, 下个月5号: that day of that month.
+_P_REL_MONTH_DAY = re.compile(r"(这个月|本月|下个月|下月|上个月|上月)(\d{1,2})(?:日|号)(?!\d)")
+_REL_MONTH_OFFSET = {"这个月": 0, "本月": 0, "下个月": 1, "下月": 1, "上个月": -1, "上月": -1}
+# Festivals residents date things by: (regex, ("solar"|"lunar", month, day)). 腊八 is rewritten
+# to 腊月初8 by normalisation; 春节/过年/除夕/元宵 are handled with the new year words below.
+_FESTIVALS: list[tuple[re.Pattern[str], tuple[str, int, int]]] = [
+    (re.compile(r"元旦节?"), ("solar", 1, 1)),
+    (re.compile(r"清明节?"), ("solar", 4, 4)),  # Apr 4 or 5; Apr 4 is close enough here
+    (re.compile(r"(?<!\d)(?:五一|51)(?:劳动节|假期|节)?(?![\d个])|劳动节"), ("solar", 5, 1)),
+    (re.compile(r"国庆节?"), ("solar", 10, 1)),
+    (re.compile(r"端午节?"), ("lunar", 5, 5)),
+    (re.compile(r"中秋节?"), ("lunar", 8, 15)),
+    (re.compile(r"(?<![大过])小年(?!纪|龄|轻)"), ("lunar", 12, 23)),
+]
+_FESTIVAL_MOD = re.compile(r"^(以后|之后|过后|后|以前|之前|前)")
 _NEW_YEAR_WORDS = re.compile(
     r"(过年|春节|大年初1|年初1|新年|大年)(后|以后|之后|过后|完)?|(过完年|过了年|年后|节后|开年)|"
     r"(除夕|大年30|年30|大年夜|年三十)|(元宵节?|正月15)|(年前|年底|年末)")
@@ -137,6 +155,18 @@ def find_dates(text: str, today: dt.date) -> list[DateHit]:
 
     for m in _P_ISO.finditer(text):
         add(m, _safe(int(m[1]), int(m[2]), int(m[3])))
+    for m in _P_REL_MONTH_DAY.finditer(text):  # 这个月27号
+        idx = today.year * 12 + today.month - 1 + _REL_MONTH_OFFSET[m[1]]
+        add(m, _safe(idx // 12, idx % 12 + 1, int(m[2])))
+    for pat, (cal, fm, fd) in _FESTIVALS:
+        for m in pat.finditer(text):
+            if cal == "solar":
+                cands = [_safe(y, fm, fd) for y in _years(today)]
+            else:
+                cands = [_lunar(y, fm, fd) for y in _years(today)]
+            mod = _FESTIVAL_MOD.match(text[m.end():m.end() + 2])
+            span = (m.start(), m.end() + (len(mod.group()) if mod else 0))
+            add(m, pick(cands, is_birth(m)), "approx" if mod else "day", span)
     for m in _P_YM.finditer(text):
         y, mo = int(m[1]), int(m[2])
         if 1 <= mo <= 12:
@@ -181,6 +211,11 @@ def find_dates(text: str, today: dt.date) -> list[DateHit]:
                 add(m, dt.date(today.year, 12, 31), "approx")
                 continue
             offset, precision = -1, "approx"
+        this_ny = new_year(today.year)
+        if offset and 0 <= (today - this_ny).days <= RECENT_NEW_YEAR_DAYS:
+            # 过完年/年后/年前 shortly after this year's new year: the one just past.
+            add(m, this_ny + dt.timedelta(days=offset), precision)
+            continue
         cands = [new_year(y) + dt.timedelta(days=offset) for y in _years(today)]
         add(m, pick(cands, False), precision)
     for pat in (_P_MD, _P_DOT):
@@ -199,7 +234,10 @@ def find_dates(text: str, today: dt.date) -> list[DateHit]:
         else:
             cands = [_safe(y, mo, 1) for y in _years(today)]
             # compare by month: a month that has started counts as "now", not the past
-            chosen = pick(cands, is_birth(m), today.replace(day=1))
+            birth = is_birth(m)
+            chosen = pick(cands, birth, today.replace(day=1))
+            if chosen == today.replace(day=1) and not birth and m[2] in (None, "份"):
+                chosen = today  # the current month ("8月份" said in August) means now
             add(m, chosen, "month")
     for m in _P_DAY.finditer(text):
         dd = int(m[1])
@@ -220,7 +258,7 @@ def find_dates(text: str, today: dt.date) -> list[DateHit]:
     for pat, months in _REL_MONTH:
         for m in pat.finditer(text):
             idx = today.year * 12 + today.month - 1 + months
-            add(m, dt.date(idx // 12, idx % 12 + 1, 1), "month")
+            add(m, today if months == 0 else dt.date(idx // 12, idx % 12 + 1, 1), "month")
     m = re.search(r"月底", text)
     if m:
         add(m, today.replace(day=calendar.monthrange(today.year, today.month)[1]), "day")

@@ -48,8 +48,11 @@ class PhraseMatcher:
                 if n and not (n.isascii() and n == concept and "_" in n):
                     index.setdefault(n, concept)
         self.index = index
+        # Residents insert 的 inside longer phrases (事实无人抚养的儿童, 重度的残疾人): phrases of 4+
+        # characters also match with one optional 的 between characters.
+        self.loose = {k.replace("的", ""): v for k, v in index.items()}
         keys = sorted(index, key=len, reverse=True)
-        self.pattern = re.compile("|".join(re.escape(k) for k in keys)) if keys else None
+        self.pattern = re.compile("|".join(_loose(k) for k in keys)) if keys else None
 
     def find(self, text: str, negation: bool = True) -> list[tuple[str, int, int]]:
         """(concept, start, end) per mention, in order; repeated concepts are kept once."""
@@ -57,14 +60,26 @@ class PhraseMatcher:
         if self.pattern is None:
             return out
         seen: set[str] = set()
-        for m in self.pattern.finditer(text):
+        pos = 0
+        while (m := self.pattern.search(text, pos)) is not None:
+            pos = m.end()
+            g = m.group()
             if negation and _NEGATION.search(text[max(0, m.start() - 5):m.start()]):
+                if "的" in g and g not in self.index:
+                    # 不是重度的残疾人: the negation covers the part before 的 only.
+                    pos = m.start() + g.index("的") + 1
                 continue
-            concept = self.index[m.group()]
+            concept = self.index.get(g) or self.loose[g.replace("的", "")]
             if concept not in seen:
                 seen.add(concept)
                 out.append((concept, m.start(), m.end()))
         return out
+
+
+def _loose(phrase: str) -> str:
+    if len(phrase) < 4 or "的" in phrase or not all("\u4e00" <= c <= "\u9fff" for c in phrase):
+        return re.escape(phrase)
+    return "的?".join(re.escape(c) for c in phrase)
 
 
 @lru_cache(maxsize=1)
