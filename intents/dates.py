@@ -211,13 +211,19 @@ def find_dates(text: str, today: dt.date) -> list[DateHit]:
                 add(m, dt.date(today.year, 12, 31), "approx")
                 continue
             offset, precision = -1, "approx"
+        cands = [new_year(y) + dt.timedelta(days=offset) for y in _years(today)]
+        if precision == "day":  # 过年/春节/除夕/元宵 (以后/之前 keep the date, fuzzy)
+            mod = _FESTIVAL_MOD.match(text[m.end():m.end() + 2])
+            span = (m.start(), m.end() + len(mod.group())) if mod else None
+            add(m, pick(cands, False), "approx" if mod else "day", span)
+            continue
         this_ny = new_year(today.year)
-        if offset and 0 <= (today - this_ny).days <= RECENT_NEW_YEAR_DAYS:
+        if 0 <= (today - this_ny).days <= RECENT_NEW_YEAR_DAYS:
             # 过完年/年后/年前 shortly after this year's new year: the one just past.
             add(m, this_ny + dt.timedelta(days=offset), precision)
             continue
-        cands = [new_year(y) + dt.timedelta(days=offset) for y in _years(today)]
-        add(m, pick(cands, False), precision)
+        # before the new year, or long after it: the next one (unless told in the past)
+        add(m, _choose(cands, today, past, False, prefer_future=not past), precision)
     for pat in (_P_MD, _P_DOT):
         for m in pat.finditer(text):
             mo, dd = int(m[1]), int(m[2])
