@@ -239,3 +239,47 @@ def test_unknown_text_is_below_threshold() -> None:
 
 def test_negated_category_is_dropped() -> None:
     assert "categories" not in understand("我不是低保户", TODAY).slots
+
+
+# ---- festivals, 这个月N号, the new year just past, the current month ---------------------------
+@pytest.mark.parametrize("today, text, iso, precision", [
+    ("2023-11-27", "这个月27号能交不", "2023-11-27", "day"),
+    ("2023-11-27", "下个月3号", "2023-12-03", "day"),
+    ("2023-11-27", "上个月5号交的", "2023-10-05", "day"),
+    ("2023-12-10", "元旦以后交", "2024-01-01", "approx"),
+    ("2023-12-10", "元旦", "2024-01-01", "day"),
+    ("2024-03-10", "清明节前", "2024-04-04", "approx"),
+    ("2024-04-10", "五一之后", "2024-05-01", "approx"),
+    ("2024-04-10", "劳动节", "2024-05-01", "day"),
+    ("2024-05-01", "端午", "2024-06-10", "day"),       # lunar 5/5
+    ("2024-09-10", "中秋节那天", "2024-09-17", "day"),  # lunar 8/15
+    ("2024-09-10", "国庆节后", "2024-10-01", "approx"),
+    ("2023-12-10", "腊八", "2024-01-18", "day"),       # lunar 12/8
+    ("2023-12-10", "小年", "2024-02-02", "day"),       # lunar 12/23
+    ("2024-02-20", "元宵节以后", "2024-02-24", "approx"),
+    ("2024-02-15", "现在过完年了还能交吗", "2024-02-11", "approx"),  # the new year just past
+    ("2024-02-15", "年后还能交吗", "2024-02-11", "approx"),
+    ("2024-02-15", "年前交的", "2024-02-09", "approx"),
+    ("2024-01-20", "过完年还能交吗", "2024-02-11", "approx"),   # before it: the coming one
+    ("2024-06-01", "年后", "2025-01-30", "approx"),             # long after: the next one
+    ("2024-08-15", "8月份交", "2024-08-15", "month"),           # the current month means now
+    ("2024-08-15", "这个月交", "2024-08-15", "month"),
+    ("2024-08-15", "9月份交", "2024-09-01", "month"),
+])
+def test_find_dates_festivals(today: str, text: str, iso: str, precision: str) -> None:
+    hit = find_dates(normalize(text), dt.date.fromisoformat(today))[0]
+    assert (hit.iso, hit.precision) == (iso, precision)
+
+
+def test_category_phrases_tolerate_de() -> None:
+    from intents import vocab
+    found = [c for c, _, _ in vocab.categories().find("事实无人抚养的儿童和重度的残疾人")]
+    assert found == ["orphan", "disabled_severe"]
+    # a negation before 的 covers only the modifier: 不是重度的残疾人 is still disabled
+    assert [c for c, _, _ in vocab.categories().find("不是重度的残疾人")] == ["disabled"]
+
+
+@pytest.mark.parametrize("typo, fixed", [("五宝户", "五保户"), ("底保", "低保"), ("残废", "残疾"),
+                                         ("交一保", "交医保")])
+def test_homophone_typos(typo: str, fixed: str) -> None:
+    assert normalize(typo) == fixed
