@@ -68,6 +68,7 @@ class Quote:
     citations: tuple[Citation, ...]
     newborn_within_window: bool | None = None
     child_age_days: int | None = None
+    period_end: dt.date | None = None  # the last day of the period the pay date is in
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -84,6 +85,7 @@ class Quote:
             "period": self.period,
             "period_id": self.period_id,
             "period_label": self.period_label,
+            "period_end": self.period_end.isoformat() if self.period_end else None,
             "payable_today": self.payable_today,
             "next_payable": self.next_payable.isoformat() if self.next_payable else None,
             "benefit_start": self.benefit_start.isoformat() if self.benefit_start else None,
@@ -195,6 +197,7 @@ def quote(policy: CountyPolicy, pay_date: dt.date | None = None,
         waiting_days=waiting_days, payable_today=payable_today, next_payable=next_payable,
         deadlines=tuple(draft.deadlines), notes=tuple(draft.notes), citations=tuple(draft.citations),
         newborn_within_window=newborn.within, child_age_days=newborn.age_days,
+        period_end=period.end if period is not None and newborn.period_kind is None else None,
     )
 
 
