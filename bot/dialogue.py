@@ -13,7 +13,7 @@ from typing import Any
 
 from intents import CONFIDENCE_THRESHOLD, Understanding, understand
 from policy_faq import Registry
-from policy_faq.answers import ANSWERS, answer
+from policy_faq.answers import ANSWERS, MAX_CHARS, answer
 from policy_faq.render import render
 
 SMALL_TALK = ("greeting", "thanks", "help", "human", "reset", "out_of_scope")
@@ -152,4 +152,18 @@ def _answer(intent: str | None, confidence: float, slots: dict[str, Any], u: Und
     session["last_intent"] = intent
     session["slots"] = slots
     result = answer(intent, policy, slots | {"_text": u.text}, today)
-    return Turn(result.text, intent, confidence, shown, result.citations, result.debug)
+    text, citations = result.text, result.citations
+    for other in _second_questions(u, intent):  # "交多少钱 在哪交": answer both when they fit
+        extra = answer(other, policy, slots | {"_text": u.text}, today)
+        if len(text) + len(extra.text) + 2 <= MAX_CHARS:
+            text = text + "\n\n" + extra.text
+            citations = citations + [c for c in extra.citations if c not in citations]
+        else:
+            text = text + "\n" + render("dialogue/more.j2", intent=other)
+        break
+    return Turn(text, intent, confidence, shown, citations, result.debug)
+
+
+def _second_questions(u: Understanding, intent: str) -> list[str]:
+    """Other questions in the same message (`Understanding.also`, when intents reports them)."""
+    return [i for i in getattr(u, "also", ()) or () if i in ANSWERS and i != intent]

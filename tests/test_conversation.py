@@ -104,3 +104,22 @@ async def test_rate_limit_per_user() -> None:
     assert "太快" in replies[3].text
     other = await assistant.handle(Inbound("wechat", "b", "低保交多少", "金寨县", day))
     assert other.intent == "subsidy"
+
+
+async def test_two_questions_in_one_message_are_both_answered(monkeypatch) -> None:
+    import dataclasses
+    import datetime as dt
+
+    import bot.dialogue
+    from intents import understand as real_understand
+
+    def with_second_question(text, today, lexicon=None):  # as intents reports a run-on
+        u = real_understand(text, today, lexicon)
+        fields = {f.name: getattr(u, f.name) for f in dataclasses.fields(u)}
+        return type("U", (), fields | {"intent": "fee", "also": ("channel",)})()
+
+    monkeypatch.setattr(bot.dialogue, "understand", with_second_question)
+    out = await Assistant().handle(Inbound("wechat", "a", "交多少钱 在哪交 我妈不会用手机",
+                                           "遂平县", dt.date(2024, 10, 8)))
+    assert out.intent == "fee"
+    assert "400元" in out.text and "税务窗口" in out.text and len(out.text) <= 700
