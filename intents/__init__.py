@@ -44,6 +44,17 @@ class Understanding:
     slots: dict = field(default_factory=dict)
     followup: bool = False
     scores: dict = field(default_factory=dict)  # top intent scores, for debugging/logs
+    # Other intents asked in the same message, in order, when it holds two distinct question
+    # parts ("今年交多少钱还有就是在哪交"); empty otherwise. `intent` is the first part's.
+    also: tuple[str, ...] = ()
+
+
+# Where a run-on message starts its next question.
+_PART_BREAK = re.compile(
+    r"还有就是|还有个问题|还有一个问题|还有一个|还有一件事|还有(?=(在哪|去哪|哪里|怎么|如何|什么时候|几号|多少|能不能|可不可以))"
+    r"|另外|顺便问?一?下?|再问一?下|再一个|再就是|然后就是|然后(?=(在哪|去哪|哪里|怎么|什么时候|多少))|以及")
+_PART_MIN_SCORE = 3.0
+_NO_SECOND = ("greeting", "thanks", "help", "human", "reset", "out_of_scope")
 
 
 def understand(text: str, today: dt.date, lexicon: Lexicon | None = None) -> Understanding:
@@ -95,5 +106,29 @@ def _understand(text: str, today: dt.date, lexicon: Lexicon) -> Understanding:
         return Understanding(norm, "out_of_scope", 0.2 if residual else 0.0, slots, False,
                              ranking.scores)
     followup = prefixed or bool(m.followup_suffix.search(norm) and len(norm) <= 12)
-    return Understanding(norm, ranking.best, ranking.confidence, slots, followup, ranking.scores)
+    best, conf, also = ranking.best, ranking.confidence, _parts(work, slots, ranking.best)
+    if also:
+        best, also = also[0], tuple(i for i in (*also[1:], ranking.best) if i != also[0])
+        also = tuple(dict.fromkeys(also))
+    return Understanding(norm, best, conf, slots, followup, ranking.scores, also)
+
+
+def _parts(work: str, slots: dict, whole: str | None) -> tuple[str, ...]:
+    """Intents of the distinct question parts of a run-on message, in order (empty unless at
+    least two parts each score clearly for different content intents). Every part is ranked
+    with the whole message's slots, so "我是低保户还有就是交多少钱" stays one subsidy question."""
+    from intents.classify import rank
+
+    cuts = [m.start() for m in _PART_BREAK.finditer(work) if m.start() > 0]
+    if not cuts or whole is None or whole in _NO_SECOND:
+        return ()
+    found: list[str] = []
+    for s, e in zip([0, *cuts], [*cuts, len(work)], strict=True):
+        part = _PART_BREAK.sub("", work[s:e], count=1) if s else work[s:e]
+        if len(part.strip()) < 3:
+            continue
+        r = rank(part, slots)
+        if r.best and r.best not in _NO_SECOND and r.top_score >= _PART_MIN_SCORE and r.best not in found:
+            found.append(r.best)
+    return tuple(found) if len(found) >= 2 else ()
 

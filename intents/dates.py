@@ -275,6 +275,7 @@ def find_dates(text: str, today: dt.date) -> list[DateHit]:
 # ---- ages -----------------------------------------------------------------------------------
 
 _CHILD = re.compile(r"孩子|宝宝|婴儿|新生儿|儿子|女儿|闺女|小孩|孙子|孙女|外孙|娃|出生|刚生|满月")
+_IF_FOLLOWUP = re.compile(r"(那么|那|要是|如果|假如|万一|那要是|那如果)[^，。]{0,3}(过了|超过|超了|过)\d")
 _AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(刚出生|刚生|才出生|刚刚出生|新出生|刚生下|刚落地|刚满月?前)"), "zero"),
     (re.compile(r"满月"), "month1"),
@@ -286,6 +287,9 @@ _AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
                 r"(\d{1,4})天(?!内|以内|之内)"), "days"),
     (re.compile(r"(?:孩子|宝宝|婴儿|新生儿|儿子|女儿|孙子|孙女|闺女)(?:才|刚|刚满|已经|都|现在|今天|快)?"
                 r"(\d{1,2})个(?:多)?月(?!内|以内|之内)"), "months"),
+    # 过了90天 / 过了3个月: just past that age (a follow-up to a newborn question).
+    (re.compile(r"(?:已经)?(?:过了|超过了?|超了|过)(\d{1,3})天(?!内|以内|之内|后|以后|之后)"), "over_days"),
+    (re.compile(r"(?:已经)?(?:过了|超过了?|超了)(\d{1,2})个(?:多)?月(?!内|以内|之内|后|以后|之后)"), "over_months"),
     (re.compile(r"半岁"), "half"),
     (re.compile(r"(?<![\d.])(\d{1,3})(?:周岁|岁)(半)?"), "years"),
 ]
@@ -315,12 +319,20 @@ def find_age(text: str) -> AgeHit | None:
             days = int(m[1])
         elif kind == "months":
             days = int(m[1]) * 30
+        elif kind == "over_days":
+            days = int(m[1]) + 1
+        elif kind == "over_months":
+            days = int(m[1]) * 30 + 1
         elif kind == "half":
             days = 182
         else:
             days = int(m[1]) * 365 + (182 if m[2] else 0)
             if int(m[1]) > 120:
                 continue
-        child = kind != "years" or (days < 18 * 365 and bool(_CHILD.search(text)))
+        if kind.startswith("over"):
+            # "要是过了90天呢" follows a newborn question; "缴费过了60天" is no child's age.
+            child = bool(_CHILD.search(text) or _IF_FOLLOWUP.match(text))
+        else:
+            child = kind != "years" or (days < 18 * 365 and bool(_CHILD.search(text)))
         best = AgeHit(days, child, m.group(), m.start(), m.end())
     return best
