@@ -16,7 +16,7 @@ Span = tuple[int, int]
 _AMOUNT_UNIT = re.compile(r"(?<![\d.*])(\d{1,6})(?:\.\d{1,2})?(元|块钱|块|圆)")
 # A bare amount checked by the resident: "380?", "三百八", "400元对不对", "是不是400".
 _AMOUNT_BARE = re.compile(
-    r"^(?:今年|明年|现在|一个人|每人|每个人|医保|一年)?(?:是|交|缴|要交|要|就)?"
+    r"^(?:那|那要是|要是|如果)?(?:今年|明年|现在|一个人|每人|每个人|医保|一年)?(?:是|交|缴|要交|要|就)?"
     r"(?!(?:19|20)\d\d(?!\d))(\d{2,4})(?:元|块钱|块)?"
     r"(?:吗|啊|呀|吧|嘛|么|对吗|对不对|是不是|是吗|对不|对吧|没错吧|没错吗|不|呢)?$")
 # Where a county name is only the resident's origin (户口在遂平, 老家金寨, 遂平户口) ...
@@ -109,17 +109,16 @@ def extract(text: str, today: dt.date, lexicon: Lexicon) -> tuple[dict, list[Spa
         spans.append((age.start, age.end))
 
     rest = _blank(text, spans)
-    m = _AMOUNT_UNIT.search(rest) or _AMOUNT_VERB.search(rest)
+    bare = _AMOUNT_BARE.match(text)
+    m = None if bare else (_AMOUNT_UNIT.search(rest) or _AMOUNT_VERB.search(rest))
     if m:
         value = int(m.group(1) if m.re is _AMOUNT_UNIT else m.group(2))
         if value > 0:
             slots["amount"] = value
             spans.append(m.span())
-    else:
-        bare = _AMOUNT_BARE.match(text)
-        if bare and int(bare.group(1)) > 0:
-            # No span: the number is the question itself (a fee check), not a follow-up slot.
-            slots["amount"] = int(bare.group(1))
+    elif bare and int(bare.group(1)) > 0:
+        # No span: the number is the question itself (a fee check), not a follow-up slot.
+        slots["amount"] = int(bare.group(1))
 
     # Audience flags ignore words inside a category phrase: 困难职工医保 is not 职工医保.
     flag_text = _blank(text, [(s, e) for _, s, e in cats]) if cats else text

@@ -26,6 +26,8 @@ def test_case(case: dict) -> None:
         assert u.slots.get(key) == value, (key, u.slots)
     for key in case.get("absent") or []:
         assert key not in u.slots, (key, u.slots)
+    if "also" in case:
+        assert u.also == tuple(case["also"]), u.also
     if "followup" in case:
         assert u.followup is case["followup"]
     if case["intent"] is not None:
