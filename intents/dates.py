@@ -289,7 +289,8 @@ _AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
                 r"(\d{1,2})个(?:多)?月(?!内|以内|之内)"), "months"),
     # 过了90天 / 过了3个月: just past that age (a follow-up to a newborn question).
     (re.compile(r"(?:已经)?(?:过了|超过了?|超了|过)(\d{1,3})天(?!内|以内|之内|后|以后|之后)"), "over_days"),
-    (re.compile(r"(?:已经)?(?:过了|超过了?|超了)(\d{1,2})个(?:多)?月(?!内|以内|之内|后|以后|之后)"), "over_months"),
+    (re.compile(r"(?:已经)?(?:过了|超过了?|超了)(\d{1,2})个(?:多)?月(?!内|以内|之内|后|以后|之后)"),
+     "over_months"),
     (re.compile(r"半岁"), "half"),
     (re.compile(r"(?<![\d.])(\d{1,3})(?:周岁|岁)(半)?"), "years"),
 ]

@@ -408,6 +408,8 @@ def _newborn(draft: _Draft, pay_date: dt.date, birth_date: dt.date | None,
         return out
     out.applies = True
     out.benefit_start = birth_date if case.benefit_start == "birth_date" else pay_date
+    if not out.within and case.benefit_start == "pay_date":
+        draft.notes.append(f"已超过{window_text}，从缴费之日起享受待遇")
     if period is None and (out.within or pay_date <= policy.coverage.end):
         out.period_kind, out.period_id = "extended", "newborn_window"
         out.label = f"新生儿参保缴费期（{window_text}）" if out.within else "新生儿当年参保缴费"
