@@ -153,14 +153,14 @@ def _answer(intent: str | None, confidence: float, slots: dict[str, Any], u: Und
     session["slots"] = slots
     result = answer(intent, policy, slots | {"_text": u.text}, today)
     text, citations = result.text, result.citations
-    for other in _second_questions(u, intent):  # "交多少钱 在哪交": answer both when they fit
-        extra = answer(other, policy, slots | {"_text": u.text}, today)
+    others = _second_questions(u, intent)
+    if others:  # "交多少钱 在哪交": answer the second question too when both fit one reply
+        extra = answer(others[0], policy, slots | {"_text": u.text}, today)
         if len(text) + len(extra.text) + 2 <= MAX_CHARS:
             text = text + "\n\n" + extra.text
             citations = citations + [c for c in extra.citations if c not in citations]
         else:
-            text = text + "\n" + render("dialogue/more.j2", intent=other)
-        break
+            text = text + "\n" + render("dialogue/more.j2", intent=others[0])
     return Turn(text, intent, confidence, shown, citations, result.debug)
 
 
