@@ -13,7 +13,7 @@ from typing import Any
 
 from intents import CONFIDENCE_THRESHOLD, Understanding, understand
 from policy_faq import Registry
-from policy_faq.answers import ANSWERS, MAX_CHARS, answer
+from policy_faq.answers import ANSWERS, answer, clip, fits_one_reply
 from policy_faq.render import render
 
 SMALL_TALK = ("greeting", "thanks", "help", "human", "reset", "out_of_scope")
@@ -64,7 +64,7 @@ def respond(text: str, session: dict[str, Any], today: dt.date, registry: Regist
 
     turn = _answer(intent, confidence, slots, u, session, today, registry, county_slug)
     if u.slots.get("id_number"):
-        turn.reply = render("dialogue/id_masked.j2") + "\n" + turn.reply
+        turn.reply = clip(render("dialogue/id_masked.j2") + "\n" + turn.reply)
     turn.debug["understanding"] = {"text": u.text, "intent": u.intent,
                                    "confidence": u.confidence, "followup": u.followup}
     return turn
@@ -156,11 +156,11 @@ def _answer(intent: str | None, confidence: float, slots: dict[str, Any], u: Und
     others = _second_questions(u, intent)
     if others:  # "交多少钱 在哪交": answer the second question too when both fit one reply
         extra = answer(others[0], policy, slots | {"_text": u.text}, today)
-        if len(text) + len(extra.text) + 2 <= MAX_CHARS:
+        if fits_one_reply(text + "\n\n" + extra.text):
             text = text + "\n\n" + extra.text
             citations = citations + [c for c in extra.citations if c not in citations]
         else:
-            text = text + "\n" + render("dialogue/more.j2", intent=others[0])
+            text = clip(text + "\n" + render("dialogue/more.j2", intent=others[0]))
     return Turn(text, intent, confidence, shown, citations, result.debug)
 
 

@@ -19,7 +19,19 @@ from policy_faq.render import render
 from policy_faq.schema import Category, CountyPolicy, Source, Topic
 from policy_faq.tasks import find_township, task_rows, total_task
 
-MAX_CHARS = 700  # one WeChat passive reply
+MAX_CHARS, MAX_BYTES = 700, 2048  # one WeChat passive reply
+
+
+def fits_one_reply(text: str) -> bool:
+    return len(text) <= MAX_CHARS and len(text.encode("utf-8")) <= MAX_BYTES
+
+
+def clip(text: str) -> str:
+    """The longest prefix of `text` that fits one passive reply (a last resort)."""
+    text = text[:MAX_CHARS]
+    while not fits_one_reply(text):
+        text = text[:-1]
+    return text
 
 
 @dataclass
@@ -141,10 +153,10 @@ def _fit(body: str, footer: str) -> str:
     """Body then footer, trimmed by whole lines so the reply fits one passive reply."""
     lines = [ln for ln in body.splitlines() if ln.strip()]
     text = "\n".join(lines + [footer])
-    while len(text) > MAX_CHARS and len(lines) > 1:
+    while not fits_one_reply(text) and len(lines) > 1:
         lines.pop()
         text = "\n".join(lines + ["（内容较多，已精简）", footer])
-    return text[:MAX_CHARS]
+    return clip(text)
 
 
 def _topic(ctx: _Ctx, topic: Topic, tags: list[str] | None = None) -> dict[str, Any]:
