@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from redis_fixtures import RedisServer, free_port, running_redis
+from redis_fixtures import RedisServer, free_port, running_redis, stop_process
 
 TOKEN = "crossproc123"
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,12 +55,7 @@ class Worker:
         raise RuntimeError(f"serve did not start; see {self.log.name}")
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
+        stop_process(self.proc)
         self.log.close()
 
 
