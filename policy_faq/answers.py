@@ -39,7 +39,6 @@ class Answer:
     text: str
     citations: list[str] = field(default_factory=list)
     debug: dict[str, Any] = field(default_factory=dict)  # calculator inputs/outputs, for staff
-    needs: str | None = None  # a slot the answer still needs (e.g. "birth_date")
 
 
 @dataclass
