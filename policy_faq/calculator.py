@@ -360,6 +360,10 @@ def _newborn(draft: _Draft, pay_date: dt.date, birth_date: dt.date | None,
         return out
     draft.cite(rules.source)
     citation = cite(policy, rules.source)  # type: ignore[arg-type]
+    if birth_date > policy.coverage.end:  # a later year's child: this notice says nothing
+        draft.notes.append(f"孩子出生于{policy.benefit_year}年度之后，{policy.document.cite_as}的新生儿规定不适用，"
+                           f"请以当地最新通知为准，或向{policy.ask_office}咨询")
+        return out
 
     missed = rules.missed_concentrated
     if missed is not None and birth_date.year == missed.born_in_year:
