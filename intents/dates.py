@@ -119,7 +119,18 @@ _FESTIVALS: list[tuple[re.Pattern[str], tuple[str, int, int]]] = [
     (re.compile(r"端午节?"), ("lunar", 5, 5)),
     (re.compile(r"中秋节?"), ("lunar", 8, 15)),
     (re.compile(r"(?<![大过])小年(?!纪|龄|轻)"), ("lunar", 12, 23)),
+    (re.compile(r"圣诞(?:节)?"), ("solar", 12, 25)),
+    (re.compile(r"平安夜"), ("solar", 12, 24)),
+    (re.compile(r"情人节"), ("solar", 2, 14)),
+    (re.compile(r"妇女节|(?:三八|38)节"), ("solar", 3, 8)),
+    (re.compile(r"儿童节|(?<!\d)(?:六一|61)(?:节)?(?=节|儿童|那天|前|后|之前|之后|以前|以后|过后|能|还|交|缴)"),
+     ("solar", 6, 1)),
+    (re.compile(r"重阳(?:节)?"), ("lunar", 9, 9)),
+    (re.compile(r"七夕(?:节)?"), ("lunar", 7, 7)),
+    (re.compile(r"冬至"), ("solar", 12, 22)),  # Dec 21 or 22; 22 unless computed
 ]
+# "过了圣诞还能交": the festival just passed is the reference, not next year's.
+_PASSED_BEFORE = re.compile(r"(过了|过完|过去了?)$")
 _FESTIVAL_MOD = re.compile(r"^(以后|之后|过后|后|以前|之前|前)")
 _NEW_YEAR_WORDS = re.compile(
     r"(过年|春节|大年初1|年初1|新年|大年)(后|以后|之后|过后|完)?|(过完年|过了年|年后|节后|开年)|"
@@ -166,7 +177,11 @@ def find_dates(text: str, today: dt.date) -> list[DateHit]:
                 cands = [_lunar(y, fm, fd) for y in _years(today)]
             mod = _FESTIVAL_MOD.match(text[m.end():m.end() + 2])
             span = (m.start(), m.end() + (len(mod.group()) if mod else 0))
-            add(m, pick(cands, is_birth(m)), "approx" if mod else "day", span)
+            if _PASSED_BEFORE.search(text[max(0, m.start() - 3):m.start()]):
+                chosen = _choose(cands, today, past, False)  # nearest, no future preference
+            else:
+                chosen = pick(cands, is_birth(m))
+            add(m, chosen, "approx" if mod else "day", span)
     for m in _P_YM.finditer(text):
         y, mo = int(m[1]), int(m[2])
         if 1 <= mo <= 12:
@@ -275,13 +290,17 @@ def find_dates(text: str, today: dt.date) -> list[DateHit]:
 # ---- ages -----------------------------------------------------------------------------------
 
 _CHILD = re.compile(r"孩子|宝宝|婴儿|新生儿|儿子|女儿|闺女|小孩|孙子|孙女|外孙|娃|出生|刚生|满月")
+# 最后1天, 第1天, 头1天, 前3天, 这几天: not an age.
+_NOT_ORDINAL = r"(?<!最后)(?<!第)(?<!头)(?<!前)(?<!后)(?<!这)(?<!那)(?<!每)(?<!哪)(?<!当)(?<!末)"
 _IF_FOLLOWUP = re.compile(r"(那么|那|要是|如果|假如|万一|那要是|那如果)[^，。]{0,3}(过了|超过|超了|过)\d")
+_IF_FOLLOWUP_AGE = re.compile(r"(那么|那|要是|如果|假如|万一|那要是|那如果)[^，。]{0,3}\d")
 _AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(刚出生|刚生|才出生|刚刚出生|新出生|刚生下|刚落地|刚满月?前)"), "zero"),
     (re.compile(r"满月"), "month1"),
     (re.compile(r"(?:出生|生下来?|满|刚满|才)(\d{1,4})天"), "days"),
-    (re.compile(r"(?<![\d.])(\d{1,4})天(?:了|大|的宝宝|的孩子|的婴儿|的新生儿)"), "days"),
-    (re.compile(r"(?<![\d.])(\d{1,2})个(?:多)?月(?:了|大|的|左右)(?!内|以内|之内)"), "months"),
+    # "N天了 / N个月了" is an age only with a child context (最后1天了 is a deadline).
+    (re.compile(_NOT_ORDINAL + r"(?<![\d.])(\d{1,4})天(?:了|大|的宝宝|的孩子|的婴儿|的新生儿)"), "days_ctx"),
+    (re.compile(_NOT_ORDINAL + r"(?<![\d.])(\d{1,2})个(?:多)?月(?:了|大|的|左右)(?!内|以内|之内)"), "months_ctx"),
     (re.compile(r"(?:出生|满|刚满|才)(\d{1,2})个(?:多)?月(?!内|以内|之内)"), "months"),
     (re.compile(r"(?:孩子|宝宝|婴儿|新生儿|儿子|女儿|孙子|孙女|闺女)(?:才|刚|刚满|已经|都|现在|今天|快)?"
                 r"(\d{1,4})天(?!内|以内|之内)"), "days"),
@@ -312,6 +331,11 @@ def find_age(text: str) -> AgeHit | None:
         m = pat.search(text)
         if not m or (best and best.start <= m.start()):
             continue
+        if kind.endswith("_ctx"):
+            explicit = m.group().endswith(("大", "宝宝", "孩子", "婴儿", "新生儿"))
+            if not (explicit or _CHILD.search(text) or _IF_FOLLOWUP_AGE.match(text)):
+                continue
+            kind = kind[:-4]
         if kind == "zero":
             days = 0
         elif kind == "month1":
