@@ -291,7 +291,7 @@ def find_dates(text: str, today: dt.date) -> list[DateHit]:
 
 _CHILD = re.compile(r"孩子|宝宝|婴儿|新生儿|儿子|女儿|闺女|小孩|孙子|孙女|外孙|娃|出生|刚生|满月")
 # 最后1天, 第1天, 头1天, 前3天, 这几天: not an age.
-_NOT_ORDINAL = r"(?<!最后)(?<!第)(?<!头)(?<!前)(?<!后)(?<!这)(?<!那)(?<!每)(?<!哪)(?<!当)(?<!末)"
+_NOT_ORDINAL = r"(?<!最后)(?<!第)(?<!头)(?<!前)(?<!后)(?<!这)(?<!每)(?<!哪)(?<!当)(?<!末)"
 _IF_FOLLOWUP = re.compile(r"(那么|那|要是|如果|假如|万一|那要是|那如果)[^，。]{0,3}(过了|超过|超了|过)\d")
 _IF_FOLLOWUP_AGE = re.compile(r"(那么|那|要是|如果|假如|万一|那要是|那如果)[^，。]{0,3}\d")
 _AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
