@@ -14,6 +14,7 @@ from typing import Any
 from intents import CONFIDENCE_THRESHOLD, Understanding, understand
 from policy_faq import Registry
 from policy_faq.answers import ANSWERS, answer, clip, fits_one_reply
+from policy_faq.calculator import period_at
 from policy_faq.render import render
 
 SMALL_TALK = ("greeting", "thanks", "help", "human", "reset", "out_of_scope")
@@ -148,6 +149,7 @@ def _answer(intent: str | None, confidence: float, slots: dict[str, Any], u: Und
         session["slots"] = slots
         return Turn(render("dialogue/ask_county.j2", counties=counties), intent, confidence, shown)
 
+    intent = _refine(intent, slots, u, policy)
     session.pop("pending", None)
     session["last_intent"] = intent
     session["slots"] = slots
@@ -162,6 +164,24 @@ def _answer(intent: str | None, confidence: float, slots: dict[str, Any], u: Und
         else:
             text = clip(text + "\n" + render("dialogue/more.j2", intent=others[0]))
     return Turn(text, intent, confidence, shown, citations, result.debug)
+
+
+def _refine(intent: str, slots: dict[str, Any], u: Understanding, policy: Any) -> str:
+    """What the county's data says the question is really about: a fee follow-up that names a
+    category asks for that category's subsidy; a fee question for a date in a late-payment
+    period is a late-payment question."""
+    if intent == "fee" and u.intent is None and u.slots.get("categories"):
+        return "subsidy"
+    asked = slots.get("date")
+    if intent == "fee" and isinstance(asked, str):
+        try:
+            day = dt.date.fromisoformat(asked)
+        except ValueError:
+            return intent
+        period = period_at(policy, day, bool(slots.get("migrant")))
+        if period is not None and period.kind == "late":
+            return "late_payment"
+    return intent
 
 
 def _second_questions(u: Understanding, intent: str) -> list[str]:
