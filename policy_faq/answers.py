@@ -193,16 +193,23 @@ def _standard_quote(ctx: _Ctx, categories: list[Category]) -> Quote:
     return q
 
 
-FAMILY_SIZE = re.compile(r"(?:一家|全家|家里|我家|家)\s*(\d{1,2})\s*(?:口|个人|人)|(\d{1,2})\s*口人")
+FAMILY_SIZE = re.compile(r"(?:一家|全家|家里|我家|家)\s*(\d{1,2})\s*(?:口|个人|人)|(\d{1,2})\s*口人"
+                         r"|(\d{1,2})\s*个人一共|一共\s*(\d{1,2})\s*(?:个人|人|口)")
+# Words for two or three people that carry no digit: "我跟媳妇俩人", "两口子", "仨人".
+FAMILY_WORDS = {2: ("俩人", "两人", "两口子", "俩口子", "夫妻俩", "我们俩", "咱俩", "两个人", "2个人"),
+                3: ("仨人", "三口人", "三个人", "3个人")}
 
 
 def _family_size(text: str) -> int | None:
-    """"一家五口" (normalised to 一家5口), "全家3个人", "4口人": how many people pay."""
+    """"一家五口" (normalised to 一家5口), "全家3个人", "4口人", "俩人": how many people pay."""
     m = FAMILY_SIZE.search(text)
-    if not m:
-        return None
-    size = int(m.group(1) or m.group(2))
-    return size if 2 <= size <= 20 else None
+    if m:
+        size = int(next(g for g in m.groups() if g))
+        return size if 2 <= size <= 20 else None
+    for size, words in FAMILY_WORDS.items():
+        if any(w in text for w in words):
+            return size
+    return None
 
 
 def answer_fee(ctx: _Ctx) -> Answer:
@@ -277,14 +284,16 @@ def answer_late_payment(ctx: _Ctx) -> Answer:
 # "我是低保又是残疾": one person with several identities (else several people are meant)
 ONE_PERSON_WORDS = ("又是", "也是", "同时是", "既是", "还是", "两个身份", "多重身份", "几个身份")
 LIST_WORDS = ("名单", "花名册", "名册", "清册")
-STATUS_WORDS = ("评上", "认定", "新增", "退出", "取消", "动态", "不愿", "放弃", "评为", "纳入")
+# A change of status during the year ("刚评上低保", "后来被取消了"), not a status as such
+# ("残联认定过的重度残疾").
+STATUS_CHANGE = re.compile(r"(?:刚|才|新|后来|中途|年中|今年|最近|这个月|上个月|[0-9]+月份?)[^，。,]{0,4}"
+                           r"(?:评上|认定|纳入|评为|被评)|取消|退出|不再是|不愿|放弃|动态调整|新增")
 
 
 def _status_change(ctx: _Ctx) -> dict[str, Any]:
     """The county's rule for people whose subsidy status changes during the year, when the
     question is about that."""
-    text = str(ctx.slots.get("_text", ""))
-    if not any(w in text for w in STATUS_WORDS):
+    if not STATUS_CHANGE.search(str(ctx.slots.get("_text", ""))):
         return {"asked": False}
     return {"asked": True} | _topic(ctx, ctx.policy.status_changes)
 
