@@ -24,6 +24,10 @@ AFTER_NEW_YEAR_DAYS = 1  # 年后/过完年 = the day after the lunar new year (
 RECENT_NEW_YEAR_DAYS = 75
 _PAST_WORDS = re.compile(r"交了|缴了|已经|已交|上次|之前交|交过|付了|扣了|交的|缴的|办了")
 _FUTURE_WORDS = re.compile(r"再交|还能|还可以|打算|准备|回来|到家|要是|如果|想|能不能|可以吗|来得及|会不会")
+# A date right before 交的/交了/缴过 (or after 已经/早就) is when the resident paid: the latest
+# occurrence not after `today`, whatever future words (打工回来) the message holds.
+_PAID_AFTER = re.compile(r"^(的时候|那天|那会儿?|就|才|已经|都|我就|我)?(交|缴|付|扣|办)(了|的|过|完)(?!话)")
+_PAID_BEFORE = re.compile(r"(已经|早就|早在|(?<![要若])是在)$")
 _BIRTH_AFTER = re.compile(r"^.{0,2}(出生|生的|生了|出世|落地|生下|降生)")
 _BIRTH_BEFORE = re.compile(r"(出生于|出生在|出生日期是?|生日是?|生于)$")
 
@@ -144,7 +148,11 @@ def find_dates(text: str, today: dt.date) -> list[DateHit]:
     future_words = bool(_FUTURE_WORDS.search(text))
     past = bool(_PAST_WORDS.search(text)) and not future_words
 
-    def pick(cands: list[dt.date | None], birth: bool, ref: dt.date = today) -> dt.date | None:
+    def pick(cands: list[dt.date | None], birth: bool, ref: dt.date = today,
+             m: re.Match[str] | None = None) -> dt.date | None:
+        if not birth and m is not None and is_paid(m):
+            # the year rule with the past bias, whatever future words (打工回来) are around
+            return _choose(cands, ref, True, False)
         return _choose(cands, ref, past, birth, future_words and not birth)
 
     def free(s: int, e: int) -> bool:
@@ -164,6 +172,15 @@ def find_dates(text: str, today: dt.date) -> list[DateHit]:
         return bool(_BIRTH_AFTER.search(text[m.end():m.end() + 6])
                     or _BIRTH_BEFORE.search(text[max(0, m.start() - 6):m.start()]))
 
+    def is_paid(m: re.Match[str]) -> bool:
+        # "腊月28交的", "国庆交了", "已经1月5号交了": a payment made, so not in the future.
+        after = text[m.end():m.end() + 8]
+        mod = _FESTIVAL_MOD.match(after)
+        if mod:
+            after = after[mod.end():]
+        return bool(_PAID_AFTER.search(after) or (_PAID_BEFORE.search(text[max(0, m.start() - 3):m.start()])
+                                                  and re.match(r"^.{0,3}(交|缴)", after)))
+
     for m in _P_ISO.finditer(text):
         add(m, _safe(int(m[1]), int(m[2]), int(m[3])))
     for m in _P_REL_MONTH_DAY.finditer(text):  # 这个月27号
@@ -180,7 +197,7 @@ def find_dates(text: str, today: dt.date) -> list[DateHit]:
             if _PASSED_BEFORE.search(text[max(0, m.start() - 3):m.start()]):
                 chosen = _choose(cands, today, past, False)  # nearest, no future preference
             else:
-                chosen = pick(cands, is_birth(m))
+                chosen = pick(cands, is_birth(m), m=m)
             add(m, chosen, "approx" if mod else "day", span)
     for m in _P_YM.finditer(text):
         y, mo = int(m[1]), int(m[2])
@@ -207,12 +224,12 @@ def find_dates(text: str, today: dt.date) -> list[DateHit]:
         if not (1 <= mo <= 12 and 1 <= dd <= 30):
             continue
         cands = [_lunar(y, mo, dd) for y in _years(today)]
-        add(m, pick(cands, is_birth(m)))
+        add(m, pick(cands, is_birth(m), m=m))
     for m in _P_DANIAN.finditer(text):
         dd = int(m[1])
         if 1 <= dd <= 30:
             cands = [_lunar(y, 1, dd) for y in _years(today)]
-            add(m, pick(cands, is_birth(m)))
+            add(m, pick(cands, is_birth(m), m=m))
     for m in _NEW_YEAR_WORDS.finditer(text):
         if m[1] or m[3]:
             offset = AFTER_NEW_YEAR_DAYS if (m[2] or m[3]) else 0
@@ -230,7 +247,7 @@ def find_dates(text: str, today: dt.date) -> list[DateHit]:
         if precision == "day":  # 过年/春节/除夕/元宵 (以后/之前 keep the date, fuzzy)
             mod = _FESTIVAL_MOD.match(text[m.end():m.end() + 2])
             span = (m.start(), m.end() + len(mod.group())) if mod else None
-            add(m, pick(cands, False), "approx" if mod else "day", span)
+            add(m, pick(cands, False, m=m), "approx" if mod else "day", span)
             continue
         this_ny = new_year(today.year)
         if 0 <= (today - this_ny).days <= RECENT_NEW_YEAR_DAYS:
@@ -238,25 +255,28 @@ def find_dates(text: str, today: dt.date) -> list[DateHit]:
             add(m, this_ny + dt.timedelta(days=offset), precision)
             continue
         # before the new year, or long after it: the next one (unless told in the past)
+        if is_paid(m):  # 年前交的: the one just past
+            add(m, _choose(cands, today, True, False), precision)
+            continue
         add(m, _choose(cands, today, past, False, prefer_future=not past), precision)
     for pat in (_P_MD, _P_DOT):
         for m in pat.finditer(text):
             mo, dd = int(m[1]), int(m[2])
             if 1 <= mo <= 12 and 1 <= dd <= 31:
                 cands = [_safe(y, mo, dd) for y in _years(today)]
-                add(m, pick(cands, is_birth(m)))
+                add(m, pick(cands, is_birth(m), m=m))
     for m in _P_MONTH.finditer(text):
         mo = int(m[1])
         if not 1 <= mo <= 12:
             continue
         if m[2] == "底":
             cands = [_safe(y, mo, calendar.monthrange(y, mo)[1]) for y in _years(today)]
-            add(m, pick(cands, is_birth(m)))
+            add(m, pick(cands, is_birth(m), m=m))
         else:
             cands = [_safe(y, mo, 1) for y in _years(today)]
             # compare by month: a month that has started counts as "now", not the past
             birth = is_birth(m)
-            chosen = pick(cands, birth, today.replace(day=1))
+            chosen = pick(cands, birth, today.replace(day=1), m=m)
             if chosen == today.replace(day=1) and not birth and m[2] in (None, "份"):
                 chosen = today  # the current month ("8月份" said in August) means now
             add(m, chosen, "month")
@@ -268,7 +288,7 @@ def find_dates(text: str, today: dt.date) -> list[DateHit]:
             nxt = _safe(today.year + (today.month == 12), nxt_m, dd)
             prev_m = (today.month - 2) % 12 + 1
             prev = _safe(today.year - (today.month == 1), prev_m, dd)
-            add(m, pick([prev, this, nxt], is_birth(m)))
+            add(m, pick([prev, this, nxt], is_birth(m), m=m))
     for m in _P_REL_DAYS.finditer(text):
         n = int(m[1])
         sign = -1 if "前" in m[2] else 1
