@@ -120,6 +120,9 @@ _FESTIVALS: list[tuple[re.Pattern[str], tuple[str, int, int]]] = [
     (re.compile(r"清明节?"), ("solar", 4, 4)),  # Apr 4 or 5; Apr 4 is close enough here
     (re.compile(r"(?<!\d)(?:五一|51)(?:劳动节|假期|节)?(?![\d个])|劳动节"), ("solar", 5, 1)),
     (re.compile(r"国庆节?"), ("solar", 10, 1)),
+    # 十一 (normalised to 11) is National Day only as a holiday: 十一长假, 十一交了, 十一前.
+    (re.compile(r"(?<![\d.月年号第/\-])11(?:长假|假期|黄金周|期间|那天)?(?=长假|假期|黄金周|期间|那天|前|后|以后|之后|以前|之前|交|缴)"
+                r"(?!\d)"), ("solar", 10, 1)),
     (re.compile(r"端午节?"), ("lunar", 5, 5)),
     (re.compile(r"中秋节?"), ("lunar", 8, 15)),
     (re.compile(r"(?<![大过])小年(?!纪|龄|轻)"), ("lunar", 12, 23)),
