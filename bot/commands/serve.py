@@ -32,25 +32,19 @@ def run(args: argparse.Namespace) -> int:
         healthz_route,
         metrics_route,
     )
-    from bot.stores import make_store
-    from bot.stores.ratelimit import RateLimiter
 
     metrics = Metrics()
     on_fallback, on_state = metrics.store_listeners()
-    store = make_store(settings.redis_url, on_fallback=on_fallback, on_state=on_state)
     configure_logging(json_logs=settings.log_json, level=settings.log_level)
 
     import uvicorn
 
-    from bot.assistant import Assistant
-    from bot.staff.unanswered import UnansweredLog
+    from bot.runtime import build_assistant
     from bot.web import create_app
 
-    limiter = RateLimiter(store, settings.rate_limit, settings.rate_window) if settings.rate_limit else None
-    assistant = ObservedAssistant(
-        Assistant(store=store, session_ttl=settings.session_ttl, unanswered=UnansweredLog(),
-                  rate_limiter=limiter),
-        metrics)
+    core = build_assistant(settings, on_fallback=on_fallback, on_state=on_state)
+    store = core.store
+    assistant = ObservedAssistant(core, metrics)
     extra_routes: list[Any] = [healthz_route(store), metrics_route(metrics)]
     lifespans: list[Any] = []
     if settings.telegram.webhook_url:

@@ -38,17 +38,19 @@ def _fail(message: str, code: int) -> int:
 
 
 def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every request URL at INFO, and the URL contains the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    from bot.observability import configure_logging
+
+    # Masks ID numbers and quiets httpx (its request log contains the bot token).
+    configure_logging(level=level)
 
 
 def _build_assistant():
-    # The same conversation core as every other channel.
-    from bot.assistant import Assistant
+    # The same conversation core as every other channel, with the same store and settings as
+    # `serve` (BOT_REDIS_URL, BOT_SESSION_TTL, BOT_RATE_LIMIT, BOT_UNANSWERED_DB, BOT_CONFIG).
+    from bot.config import load_settings_or_exit
+    from bot.runtime import build_assistant
 
-    return Assistant()
+    return build_assistant(load_settings_or_exit())
 
 
 async def poll(settings, assistant, *, poll_timeout: float = 10.0) -> int:
