@@ -57,10 +57,12 @@ def respond(text: str, session: dict[str, Any], today: dt.date, registry: Regist
         return Turn(render("dialogue/unknown_county.j2", counties=_county_names(registry)),
                     "unknown_county", confidence, dict(u.slots), answered=False)
 
-    followup = intent is None or (u.followup and confidence < CONFIDENCE_THRESHOLD)
+    bare = _bare_followup(u, session)
+    followup = intent is None or (u.followup and confidence < CONFIDENCE_THRESHOLD) or bare
     if followup:
         intent = session.get("pending") or session.get("last_intent") or _guess_from_slots(u)
-        confidence = max(confidence, u.confidence)
+        # a bare "…呢" is taken as the same question again, at the threshold's confidence
+        confidence = max(confidence, u.confidence, CONFIDENCE_THRESHOLD if bare else 0.0)
     slots = _merge_slots(session, u, followup)
 
     turn = _answer(intent, confidence, slots, u, session, today, registry, county_slug)
@@ -69,6 +71,12 @@ def respond(text: str, session: dict[str, Any], today: dt.date, registry: Regist
     turn.debug["understanding"] = {"text": u.text, "intent": u.intent,
                                    "confidence": u.confidence, "followup": u.followup}
     return turn
+
+
+def _bare_followup(u: Understanding, session: dict[str, Any]) -> bool:
+    """"我和老婆两个人呢": nothing recognised, but it ends like a follow-up in a conversation."""
+    return (u.intent == "out_of_scope" and u.confidence <= 0.2 and bool(session.get("last_intent"))
+            and u.text.endswith(("呢", "呐")) and len(u.text) <= 16)
 
 
 def _settle_county(u: Understanding, session: dict[str, Any], registry: Registry,

@@ -323,7 +323,8 @@ _AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?:出生|生下来?|满|刚满|才)(\d{1,4})天"), "days"),
     # "N天了 / N个月了" is an age only with a child context (最后1天了 is a deadline).
     (re.compile(_NOT_ORDINAL + r"(?<![\d.])(\d{1,4})天(?:了|大|的宝宝|的孩子|的婴儿|的新生儿)"), "days_ctx"),
-    (re.compile(_NOT_ORDINAL + r"(?<![\d.])(\d{1,2})个(?:多)?月(?:了|大|的|左右)(?!内|以内|之内)"), "months_ctx"),
+    (re.compile(_NOT_ORDINAL + r"(?<![\d.])(\d{1,2})个(?:多)?月(?:了|大|的|左右)(?!内|以内|之内)"),
+     "months_ctx"),
     (re.compile(r"(?:出生|满|刚满|才)(\d{1,2})个(?:多)?月(?!内|以内|之内)"), "months"),
     (re.compile(r"(?:孩子|宝宝|婴儿|新生儿|儿子|女儿|孙子|孙女|闺女)(?:才|刚|刚满|已经|都|现在|今天|快)?"
                 r"(\d{1,4})天(?!内|以内|之内)"), "days"),

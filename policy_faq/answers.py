@@ -194,7 +194,7 @@ def _standard_quote(ctx: _Ctx, categories: list[Category]) -> Quote:
 
 
 FAMILY_SIZE = re.compile(r"(?:一家|全家|家里|我家|家)\s*(\d{1,2})\s*(?:口|个人|人)|(\d{1,2})\s*口人"
-                         r"|(\d{1,2})\s*个人一共|一共\s*(\d{1,2})\s*(?:个人|人|口)")
+                         r"|(\d{1,2})\s*(?:个人|口子)|一共\s*(\d{1,2})\s*(?:个人|人|口)")
 # Words for two or three people that carry no digit: "我跟媳妇俩人", "两口子", "仨人".
 FAMILY_WORDS = {2: ("俩人", "两人", "两口子", "俩口子", "夫妻俩", "我们俩", "咱俩", "两个人", "2个人"),
                 3: ("仨人", "三口人", "三个人", "3个人")}
@@ -377,6 +377,8 @@ def answer_channel(ctx: _Ctx) -> Answer:
         ctx.cite(c.source)
     if p.channels_note:
         ctx.cite(p.channels_note.source)
+    if any(w in str(ctx.slots.get("_text", "")) for w in NEW_ENROLLEE_WORDS):
+        chosen.sort(key=lambda c: "新参保" not in (c.audience or "") + c.name)
     detailed = chosen[:2] if chosen and (wanted or offline or len(chosen) == 1) else chosen[:1]
     missing = _unlisted_channel_names(p, str(ctx.slots.get("_text", "")))
     if missing and not (set(wanted) - {w for n in missing for w in _channel_concepts(n)}):
@@ -385,6 +387,10 @@ def answer_channel(ctx: _Ctx) -> Answer:
                    chosen=chosen, detailed=detailed, others=[c for c in channels if c not in chosen],
                    wanted=bool(wanted or missing), offline=offline, note=p.channels_note,
                    missing=missing)
+
+
+# A first enrolment (a baby, someone never enrolled) takes the registration path first.
+NEW_ENROLLEE_WORDS = ("新参保", "第一次", "首次", "新生儿", "刚出生", "没参过", "没参保过", "新办", "孩子")
 
 
 def _channel_concepts(name: str) -> list[str]:
