@@ -22,7 +22,9 @@ SMALL_TALK = ("greeting", "thanks", "help", "human", "reset", "out_of_scope")
 CARRIED = ("categories", "date", "date_precision", "birth_date", "child_age_days", "age_days",
            "migrant", "student", "non_local", "employee_insurance", "armed_police",
            "residence_permit", "offline", "channels", "township")
-# Words that show a follow-up asks the same thing about something new ("那…呢").
+# "他又是残疾人": one more identity of the same person.
+ALSO_WORDS = ("又是", "也是", "同时是", "还是个", "另外还是")
+# What the replies tell residents to send ("回复“渠道”查看缴费步骤").
 MENU_WORDS = {"缴费标准": "fee", "渠道": "channel", "截止时间": "deadline", "新生儿": "newborn",
               "待遇": "benefit_start", "登记": "registration", "帮助": "help", "菜单": "help"}
 
@@ -115,9 +117,13 @@ def _guess_from_slots(u: Understanding) -> str | None:
 
 def _merge_slots(session: dict[str, Any], u: Understanding, followup: bool) -> dict[str, Any]:
     new = {k: v for k, v in u.slots.items() if k in CARRIED}
+    carried = dict(session.get("slots") or {})
+    if new.get("categories") and any(w in u.text for w in ALSO_WORDS):
+        # "他又是重度残疾": an identity added to the ones already given, not a new person
+        before = [c for c in carried.get("categories") or [] if c not in new["categories"]]
+        new = new | {"categories": before + new["categories"]}
     if not followup:
         return new
-    carried = dict(session.get("slots") or {})
     if "date" in new:  # a new date replaces the old one and its precision
         carried.pop("date_precision", None)
     return carried | new
