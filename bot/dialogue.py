@@ -7,7 +7,9 @@ arguments, so every channel and every test gets the same answer for the same tur
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +24,10 @@ SMALL_TALK = ("greeting", "thanks", "help", "human", "reset", "out_of_scope")
 CARRIED = ("categories", "date", "date_precision", "birth_date", "child_age_days", "age_days",
            "migrant", "student", "non_local", "employee_insurance", "armed_police",
            "residence_permit", "offline", "channels", "township")
+# "为什么这么少", "为啥不是400": asking why about the last answer.
+WHY = re.compile(r"^(为什么|为啥|为何|咋|怎么)(这么|那么|比|不是|才|要|只)")
+SEVERE_GRADE = re.compile(r"[一二12]级|重度|重残")
+MILD_GRADE = re.compile(r"[三四34]级|轻度|轻的")
 # "他又是残疾人": one more identity of the same person.
 ALSO_WORDS = ("又是", "也是", "同时是", "还是个", "另外还是")
 # What the replies tell residents to send ("回复“渠道”查看缴费步骤").
@@ -54,18 +60,24 @@ def respond(text: str, session: dict[str, Any], today: dt.date, registry: Regist
     elif u.text in MENU_WORDS:
         intent, confidence = MENU_WORDS[u.text], 1.0
 
+    why = bool(session.get("last_intent")) and WHY.match(u.text) is not None
+    if why and session.get("county"):
+        # "为什么比金寨贵": a comparison names another county without moving the conversation
+        u = dataclasses.replace(u, slots={k: v for k, v in u.slots.items() if k != "county"})
     county_slug = _settle_county(u, session, registry, default_county)
     if county_slug == "unknown":
         return Turn(render("dialogue/unknown_county.j2", counties=_county_names(registry)),
                     "unknown_county", confidence, dict(u.slots), answered=False)
 
-    bare = _bare_followup(u, session)
+    bare = why or _bare_followup(u, session)
     followup = intent is None or (u.followup and confidence < CONFIDENCE_THRESHOLD) or bare
     if followup:
         intent = session.get("pending") or session.get("last_intent") or _guess_from_slots(u)
         # a bare "…呢" is taken as the same question again, at the threshold's confidence
         confidence = max(confidence, u.confidence, CONFIDENCE_THRESHOLD if bare else 0.0)
     slots = _merge_slots(session, u, followup)
+    if followup:
+        slots = _refine_grade(slots, u.text)
 
     turn = _answer(intent, confidence, slots, u, session, today, registry, county_slug)
     if u.slots.get("id_number"):
@@ -76,9 +88,22 @@ def respond(text: str, session: dict[str, Any], today: dt.date, registry: Regist
 
 
 def _bare_followup(u: Understanding, session: dict[str, Any]) -> bool:
-    """"我和老婆两个人呢": nothing recognised, but it ends like a follow-up in a conversation."""
+    """"我和老婆两个人呢", "二级的": nothing recognised, but in a conversation it reads as a
+    detail added to the last question."""
     return (u.intent == "out_of_scope" and u.confidence <= 0.2 and bool(session.get("last_intent"))
-            and u.text.endswith(("呢", "呐")) and len(u.text) <= 16)
+            and (u.text.endswith(("呢", "呐")) and len(u.text) <= 16 or len(u.text) <= 6))
+
+
+def _refine_grade(slots: dict[str, Any], text: str) -> dict[str, Any]:
+    """"残疾人交多少" then "二级的": the grade narrows the broad disability category."""
+    categories = list(slots.get("categories") or [])
+    if "disabled" not in categories:
+        return slots
+    grade = ("disabled_severe" if SEVERE_GRADE.search(text) else
+             "disabled_mild" if MILD_GRADE.search(text) else None)
+    if grade is None:
+        return slots
+    return slots | {"categories": [grade if c == "disabled" else c for c in categories]}
 
 
 def _settle_county(u: Understanding, session: dict[str, Any], registry: Registry,
