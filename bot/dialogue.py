@@ -23,9 +23,11 @@ SMALL_TALK = ("greeting", "thanks", "help", "human", "reset", "out_of_scope")
 # Slots that describe the resident's situation and carry over to follow-up questions.
 CARRIED = ("categories", "date", "date_precision", "birth_date", "child_age_days", "age_days",
            "migrant", "student", "non_local", "employee_insurance", "armed_police",
-           "residence_permit", "offline", "channels", "township")
+           "residence_permit", "offline", "channels", "township", "amount")
 # "为什么这么少", "为啥不是400": asking why about the last answer.
-WHY = re.compile(r"^(为什么|为啥|为何|咋|怎么)(这么|那么|比|不是|才|要|只)")
+WHY = re.compile(r"^(?:(为什么|为啥|为何).{0,12}$|(咋|怎么)(这么|那么|比|不是|才|只))")
+# "那咋办", "还有别的办法吗": what to do about the last answer.
+WHAT_NOW = re.compile(r"^那?(怎么办|咋办|咋整|怎么弄)|(还有|有没有)(别的|其他|其它)(办法|法子|路子)")
 SEVERE_GRADE = re.compile(r"[一二12]级|重度|重残")
 MILD_GRADE = re.compile(r"[三四34]级|轻度|轻的")
 # "他又是残疾人": one more identity of the same person.
@@ -60,7 +62,8 @@ def respond(text: str, session: dict[str, Any], today: dt.date, registry: Regist
     elif u.text in MENU_WORDS:
         intent, confidence = MENU_WORDS[u.text], 1.0
 
-    why = bool(session.get("last_intent")) and WHY.match(u.text) is not None
+    why = bool(session.get("last_intent")) and (WHY.match(u.text) is not None
+                                                or WHAT_NOW.search(u.text) is not None)
     if why and session.get("county"):
         # "为什么比金寨贵": a comparison names another county without moving the conversation
         u = dataclasses.replace(u, slots={k: v for k, v in u.slots.items() if k != "county"})
@@ -70,7 +73,8 @@ def respond(text: str, session: dict[str, Any], today: dt.date, registry: Regist
                     "unknown_county", confidence, dict(u.slots), answered=False)
 
     bare = why or _bare_followup(u, session)
-    followup = intent is None or (u.followup and confidence < CONFIDENCE_THRESHOLD) or bare
+    followup = (intent is None or (u.followup and confidence < CONFIDENCE_THRESHOLD) or bare
+                or _continues(intent, u, session))
     if followup:
         intent = session.get("pending") or session.get("last_intent") or _guess_from_slots(u)
         # a bare "…呢" is taken as the same question again, at the threshold's confidence
@@ -92,6 +96,19 @@ def _bare_followup(u: Understanding, session: dict[str, Any]) -> bool:
     detail added to the last question."""
     return (u.intent == "out_of_scope" and u.confidence <= 0.2 and bool(session.get("last_intent"))
             and (u.text.endswith(("呢", "呐")) and len(u.text) <= 16 or len(u.text) <= 6))
+
+
+SUBJECT_SLOTS = {"categories", "county", "birth_date", "child_age_days", "township"}
+TIMING = ("deadline", "late_payment", "benefit_start")
+
+
+def _continues(intent: str | None, u: Understanding, session: dict[str, Any]) -> bool:
+    """A new question about the same subject: "是夫妻俩都资助吗" after "计生户交多少", or "现在还能
+    交吗" after talking about a baby. Its slots carry over; a new subject starts afresh."""
+    last = session.get("last_intent")
+    if not last or set(u.slots) & SUBJECT_SLOTS:
+        return False
+    return intent == last or (last == "newborn" and intent in TIMING)
 
 
 def _refine_grade(slots: dict[str, Any], text: str) -> dict[str, Any]:
@@ -211,6 +228,9 @@ def _refine(intent: str, slots: dict[str, Any], u: Understanding, policy: Any) -
     period is a late-payment question."""
     if intent == "fee" and u.intent is None and u.slots.get("categories"):
         return "subsidy"
+    if intent in ("deadline", "late_payment", "benefit_start", "fee") and (
+            slots.get("birth_date") or slots.get("child_age_days") is not None):
+        return "newborn"  # a child's own window decides when and how much
     asked = slots.get("date")
     if intent == "fee" and isinstance(asked, str):
         try:

@@ -217,7 +217,25 @@ def answer_fee(ctx: _Ctx) -> Answer:
     std = _standard_quote(ctx, r.categories)
     q = _quote(ctx, r.categories)
     family = _family_size(str(ctx.slots.get("_text", ""))) if not r.categories else None
-    return _render(ctx, "fee", offer="回复“渠道”查看缴费步骤", q=q, std=std, r=r, family=family)
+    amount = ctx.slots.get("amount")
+    who_pays = _who_pays(ctx.policy, amount) if isinstance(amount, int) else None
+    return _render(ctx, "fee", offer="回复“渠道”查看缴费步骤", q=q, std=std, r=r, family=family,
+                   amount=amount, who_pays=who_pays)
+
+
+def _who_pays(policy: CountyPolicy, amount: int) -> list[str]:
+    """"76" — who in this county pays exactly that much (a resident checking a figure)."""
+    standard, fiscal = policy.standard.personal.amount, policy.standard.fiscal.amount
+    who = []
+    if amount == standard:
+        who.append("普通居民的个人缴费标准")
+    who += [f"{c.name}的个人缴费" for c in policy.categories
+            if c.mode in ("reduced", "none") and c.person_pays == amount and c.person_pays != standard]
+    who += [f"{c.name}的个人实际负担（先缴{standard}元，后资助{c.government_pays}元）"
+            for c in policy.categories if c.mode == "pay_first" and c.person_pays == amount]
+    who += [f"{p.label}（{p.start.month}月{p.start.day}日起）的缴费标准" for p in policy.periods
+            if p.price == "personal_plus_fiscal" and standard + fiscal == amount]
+    return who
 
 
 def answer_subsidy(ctx: _Ctx) -> Answer:
@@ -277,8 +295,11 @@ def answer_late_payment(ctx: _Ctx) -> Answer:
     asked = _date(ctx.slots.get("date"))
     q = _quote(ctx, _resolve(ctx).categories)
     late_periods = [p for p in ctx.policy.periods if p.kind == "late"]
+    categories = _resolve(ctx).categories
+    std = _standard_quote(ctx, categories) if categories else None
     return _render(ctx, "late_payment", offer="回复“待遇”查看何时开始报销", late=late, q=q,
-                   asked=asked, late_periods=late_periods, waiting=ctx.policy.waiting_period)
+                   asked=asked, late_periods=late_periods, waiting=ctx.policy.waiting_period,
+                   std=std)
 
 
 # "我是低保又是残疾": one person with several identities (else several people are meant)
@@ -354,7 +375,10 @@ def answer_registration(ctx: _Ctx) -> Answer:
     text = str(ctx.slots.get("_text", ""))
     moved = any(w in text for w in MOVED_WORDS)
     wants_correction = not moved and any(w in text for w in CORRECTION_WORDS)
-    tags = [t for t in AUDIENCE_TAGS if ctx.slots.get(t)] + (["moved"] if moved else [])
+    subsidised = "免缴" in text or bool(ctx.slots.get("categories"))
+    first_time = any(w in text for w in NEW_ENROLLEE_WORDS + ("第1次",))
+    tags = ([t for t in AUDIENCE_TAGS if ctx.slots.get(t)] + (["moved"] if moved else [])
+            + (["subsidised"] if subsidised else []) + (["new"] if first_time else []))
     registration = _topic(ctx, ctx.policy.registration, tags or None)
     if tags and not registration.get("items"):
         registration = _topic(ctx, ctx.policy.registration)

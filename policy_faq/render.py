@@ -16,6 +16,13 @@ def cn_date(day: dt.date | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else "（未写明）"
 
 
+def month_end(day: dt.date | None) -> str:
+    """"（3月底）" when the date is a month's last day, as notices often write it."""
+    if day is None or (day + dt.timedelta(days=1)).month == day.month:
+        return ""
+    return f"（{day.month}月底）"
+
+
 def yuan(amount: int | None) -> str:
     return f"{amount}元" if amount is not None else "（未写明）"
 
@@ -32,6 +39,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["cn_date"] = cn_date
     env.filters["yuan"] = yuan
+    env.filters["month_end"] = month_end
     return env
 
 
