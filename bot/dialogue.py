@@ -72,12 +72,11 @@ def respond(text: str, session: dict[str, Any], today: dt.date, registry: Regist
         return Turn(render("dialogue/unknown_county.j2", counties=_county_names(registry)),
                     "unknown_county", confidence, dict(u.slots), answered=False)
 
-    bare = why or _bare_followup(u, session)
-    followup = (intent is None or (u.followup and confidence < CONFIDENCE_THRESHOLD) or bare
-                or _continues(intent, u, session))
+    bare = why or _bare_followup(u, session) or _continues(intent, u, session)
+    followup = intent is None or (u.followup and confidence < CONFIDENCE_THRESHOLD) or bare
     if followup:
         intent = session.get("pending") or session.get("last_intent") or _guess_from_slots(u)
-        # a bare "…呢" is taken as the same question again, at the threshold's confidence
+        # read in the conversation's context, the question is the last one again: answer it
         confidence = max(confidence, u.confidence, CONFIDENCE_THRESHOLD if bare else 0.0)
     slots = _merge_slots(session, u, followup)
     if followup:
@@ -95,7 +94,7 @@ def _bare_followup(u: Understanding, session: dict[str, Any]) -> bool:
     """"我和老婆两个人呢", "二级的": nothing recognised, but in a conversation it reads as a
     detail added to the last question."""
     return (u.intent == "out_of_scope" and u.confidence <= 0.2 and bool(session.get("last_intent"))
-            and (u.text.endswith(("呢", "呐")) and len(u.text) <= 16 or len(u.text) <= 6))
+            and (u.text.endswith(("呢", "呐")) and len(u.text) <= 16 or len(u.text) <= 8))
 
 
 SUBJECT_SLOTS = {"categories", "county", "birth_date", "child_age_days", "township"}

@@ -439,16 +439,29 @@ def answer_refund(ctx: _Ctx) -> Answer:
     return _render(ctx, "refund", refund=refund, status=_status_change(ctx))
 
 
+GROUP_WORDS = ("领导小组", "组长", "协调小组", "谁牵头", "谁领导", "负责人")
+
+
 def answer_department(ctx: _Ctx) -> Answer:
     departments = _topic(ctx, ctx.policy.departments)
     ctx.cite(ctx.policy.ask_office_source)
-    return _render(ctx, "department", departments=departments)
+    group = {"stated": False, "asked": False}
+    if any(w in str(ctx.slots.get("_text", "")) for w in GROUP_WORDS):
+        group = {"asked": True} | _topic(ctx, ctx.policy.leading_group)
+    return _render(ctx, "department", departments=departments, group=group)
+
+
+GOAL_WORDS = ("目标", "缴费率", "参保率", "要求")
+ESTIMATE_WORDS = ("代缴", "测算", "附件2", "去重", "补贴金额")
 
 
 def answer_tasks(ctx: _Ctx) -> Answer:
     p = ctx.policy
-    if p.tasks is None:
-        return _render(ctx, "tasks", table=None, funding=p.work_funding)
+    if p.tasks is None:  # the notice's own words on progress reports stand in for a table
+        progress = [i for i in p.departments.items if any(w in i.text for w in ("通报", "督查", "考核"))]
+        for i in progress:
+            ctx.cite(i.source)
+        return _render(ctx, "tasks", table=None, funding=p.work_funding, extras=[], progress=progress)
     ctx.cite(p.tasks.source)
     if p.tasks.rule.source:
         ctx.cite(p.tasks.rule.source)
@@ -457,8 +470,13 @@ def answer_tasks(ctx: _Ctx) -> Answer:
     rows = task_rows(p)
     if p.work_funding.stated:
         ctx.cite(p.work_funding.source)
+    text = str(ctx.slots.get("_text", ""))
+    extras = [t for t, words in ((p.goal, GOAL_WORDS), (p.subsidy_estimate, ESTIMATE_WORDS))
+              if t.stated and any(w in text for w in words)]
+    for t in extras:
+        ctx.cite(t.source)
     return _render(ctx, "tasks", table=p.tasks, row=row, township=township, total=total_task(p),
-                   rows=rows, funding=p.work_funding)
+                   rows=rows, funding=p.work_funding, extras=extras, progress=[])
 
 
 def answer_human(ctx: _Ctx) -> Answer:

@@ -275,6 +275,9 @@ class CountyPolicy(Strict):
     channels_note: ChannelsNote | None = None
     tasks: TaskTable | None = None
     work_funding: WorkFunding = WorkFunding(stated=False)
+    goal: Topic = Topic(stated=False)  # the campaign's target (尤溪 一)
+    leading_group: Topic = Topic(stated=False)  # 附件1 领导小组
+    subsidy_estimate: Topic = Topic(stated=False)  # 金寨 附件2's totals
 
     @model_validator(mode="after")
     def _cross_checks(self) -> CountyPolicy:
