@@ -451,6 +451,7 @@ def answer_department(ctx: _Ctx) -> Answer:
     return _render(ctx, "department", departments=departments, group=group)
 
 
+OTHER_COLUMN_WORDS = ("基数", "人口", "参保人数", "去年", "2023", "各列", "都")
 GOAL_WORDS = ("目标", "缴费率", "参保率", "要求")
 ESTIMATE_WORDS = ("代缴", "测算", "附件2", "去重", "补贴金额")
 
@@ -461,7 +462,8 @@ def answer_tasks(ctx: _Ctx) -> Answer:
         progress = [i for i in p.departments.items if any(w in i.text for w in ("通报", "督查", "考核"))]
         for i in progress:
             ctx.cite(i.source)
-        return _render(ctx, "tasks", table=None, funding=p.work_funding, extras=[], progress=progress)
+        return _render(ctx, "tasks", table=None, funding=p.work_funding, extras=[], progress=progress,
+                       all_columns=False)
     ctx.cite(p.tasks.source)
     if p.tasks.rule.source:
         ctx.cite(p.tasks.rule.source)
@@ -475,8 +477,11 @@ def answer_tasks(ctx: _Ctx) -> Answer:
               if t.stated and any(w in text for w in words)]
     for t in extras:
         ctx.cite(t.source)
+    # "任务合计" wants the task total; "参保基数合计", "去年参保人数" want the other columns too.
+    all_columns = "任务" not in text or any(w in text for w in OTHER_COLUMN_WORDS)
     return _render(ctx, "tasks", table=p.tasks, row=row, township=township, total=total_task(p),
-                   rows=rows, funding=p.work_funding, extras=extras, progress=[])
+                   rows=rows, funding=p.work_funding, extras=extras, progress=[],
+                   all_columns=all_columns)
 
 
 def answer_human(ctx: _Ctx) -> Answer:
