@@ -112,11 +112,38 @@ def _redirect(r: dict) -> Redirect:
                     unless_text)
 
 
+@lru_cache(maxsize=1)
+def _keyword_index() -> tuple[dict[str, list[tuple[int, float]]], int]:
+    """keyword -> [(intent index, weight)], and the longest keyword's length: looking up each
+    substring of a short message is cheaper than testing every keyword of every intent."""
+    index: dict[str, list[tuple[int, float]]] = {}
+    for i, spec in enumerate(model().intents):
+        for kw, w in spec.keywords:
+            index.setdefault(kw, []).append((i, w))
+    return index, max((len(k) for k in index), default=0)
+
+
+def _keyword_hits(text: str) -> list[list[float]]:
+    index, longest = _keyword_index()
+    found: set[str] = set()
+    for start in range(len(text)):
+        for end in range(start + 1, min(len(text), start + longest) + 1):
+            piece = text[start:end]
+            if piece in index:
+                found.add(piece)
+    hits: list[list[float]] = [[] for _ in model().intents]
+    for kw in found:  # each keyword counts once, wherever and however often it occurs
+        for i, w in index[kw]:
+            hits[i].append(w)
+    return hits
+
+
 def keyword_scores(text: str, slots: dict) -> list[float]:
     m = model()
     scores = []
-    for spec in m.intents:
-        hits = [w for kw, w in spec.keywords if kw in text]
+    keyword_hits = _keyword_hits(text)
+    for i, spec in enumerate(m.intents):
+        hits = keyword_hits[i]
         hits += [w for pat, w in spec.patterns if pat.search(text)]
         # The strongest cue counts fully, further cues of the same intent count at STACK each:
         # several weak words ("交", "多少", "钱") must not outweigh one strong topical word (补缴).
