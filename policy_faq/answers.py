@@ -140,12 +140,15 @@ def _quote(ctx: _Ctx, categories: list[Category], birth: dt.date | None = None,
     return q
 
 
+SEPARATOR = "\x1e"  # between body and footer in one rendered page; never in an answer
+
+
 def _render(ctx: _Ctx, intent: str, offer: str | None = None, **extra: Any) -> Answer:
-    context = ctx.base() | extra
-    body = render(f"answers/{intent}.j2", **context)
     citations = [str(c) for c in ctx.citations]
-    footer = render("answers/_footer.j2", citations=citations, offer=offer, **context)
-    return Answer(_fit(body, footer), citations, ctx.debug)
+    page = render("answers/_page.j2", **(ctx.base() | extra), intent=intent, offer=offer,
+                  citations=citations, separator=SEPARATOR)
+    body, _, footer = page.partition(SEPARATOR)
+    return Answer(_fit(body.strip(), footer.strip()), citations, ctx.debug)
 
 
 def _fit(body: str, footer: str) -> str:
