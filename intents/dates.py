@@ -312,7 +312,7 @@ def find_dates(text: str, today: dt.date) -> list[DateHit]:
 
 # ---- ages -----------------------------------------------------------------------------------
 
-_CHILD = re.compile(r"孩子|宝宝|婴儿|新生儿|儿子|女儿|闺女|小孩|孙子|孙女|外孙|娃|出生|刚生|满月")
+_CHILD = re.compile(r"孩子|宝宝|婴儿|新生儿|儿子|女儿|闺女|小孩|孙子|孙女|外孙|娃|出生|刚生|满月|百天")
 # 最后1天, 第1天, 头1天, 前3天, 这几天: not an age.
 _NOT_ORDINAL = r"(?<!最后)(?<!第)(?<!头)(?<!前)(?<!后)(?<!这)(?<!每)(?<!哪)(?<!当)(?<!末)"
 _IF_FOLLOWUP = re.compile(r"(那么|那|要是|如果|假如|万一|那要是|那如果)[^，。]{0,3}(过了|超过|超了|过)\d")
@@ -320,6 +320,7 @@ _IF_FOLLOWUP_AGE = re.compile(r"(那么|那|要是|如果|假如|万一|那要�
 _AGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(刚出生|刚生|才出生|刚刚出生|新出生|刚生下|刚落地|刚满月?前)"), "zero"),
     (re.compile(r"满月"), "month1"),
+    (re.compile(r"(?<![\d一二三四五六七八九十])(?:百天|百日|过百天)"), "hundred"),  # the 100-day celebration
     (re.compile(r"(?:出生|生下来?|满|刚满|才)(\d{1,4})天"), "days"),
     # "N天了 / N个月了" is an age only with a child context (最后1天了 is a deadline).
     (re.compile(_NOT_ORDINAL + r"(?<![\d.])(\d{1,4})天(?:了|大|的宝宝|的孩子|的婴儿|的新生儿)"), "days_ctx"),
@@ -364,6 +365,8 @@ def find_age(text: str) -> AgeHit | None:
             days = 0
         elif kind == "month1":
             days = 30
+        elif kind == "hundred":
+            days = 100
         elif kind == "days":
             days = int(m[1])
         elif kind == "months":
