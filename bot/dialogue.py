@@ -30,6 +30,10 @@ WHY = re.compile(r"^(?:(为什么|为啥|为何).{0,12}$|(咋|怎么)(这么|那
 WHAT_NOW = re.compile(r"^那?(怎么办|咋办|咋整|怎么弄)|(还有|有没有)(别的|其他|其它)(办法|法子|路子)")
 SEVERE_GRADE = re.compile(r"[一二12]级|重度|重残")
 MILD_GRADE = re.compile(r"[三四34]级|轻度|轻的")
+AMOUNT_ASKED = re.compile(r"交多少|多少钱|缴多少|掏多少|几多钱|要交几")
+WHERE_ASKED = re.compile(r"去哪交|在哪交|哪里交|到哪交|怎么交|咋交|在哪缴|去哪缴|怎么缴")
+# "咱屯留", "我们遂平": the county a comparison is asked from.
+OWN_COUNTY = re.compile(r"(?:我们?|咱们?|俺们?|本)(?:这边|这里)?$")  # 咱 and 俺 arrive normalised to 我
 # "他又是残疾人": one more identity of the same person.
 ALSO_WORDS = ("又是", "也是", "同时是", "还是个", "另外还是")
 # What the replies tell residents to send ("回复“渠道”查看缴费步骤").
@@ -125,7 +129,7 @@ def _refine_grade(slots: dict[str, Any], text: str) -> dict[str, Any]:
 def _settle_county(u: Understanding, session: dict[str, Any], registry: Registry,
                    default_county: str | None) -> str | None:
     """A county named in the text wins and is remembered; then the session's; then the channel's."""
-    named = u.slots.get("county")
+    named = _own_county(u, registry) or u.slots.get("county")
     if named:
         policy = registry.find(named)
         if policy is None:
@@ -139,6 +143,23 @@ def _settle_county(u: Understanding, session: dict[str, Any], registry: Registry
         if policy is not None:
             session["county"] = policy.county.slug
             return policy.county.slug
+    return None
+
+
+def _own_county(u: Understanding, registry: Registry) -> str | None:
+    """With two counties named ("金寨那边才交38 咱屯留是不是也是"), the one said as 咱/我们 is the
+    asker's."""
+    if not u.slots.get("other_counties"):
+        return None
+    for slug in [u.slots.get("county"), *u.slots["other_counties"]]:
+        policy = registry.find(slug) if slug else None
+        if policy is None:
+            continue
+        for name in sorted({policy.county.name, policy.county.short, *policy.county.aliases},
+                           key=len, reverse=True):
+            at = u.text.find(name)
+            if at > 0 and OWN_COUNTY.search(u.text[max(0, at - 4):at]):
+                return policy.county.slug
     return None
 
 
@@ -243,5 +264,11 @@ def _refine(intent: str, slots: dict[str, Any], u: Understanding, policy: Any) -
 
 
 def _second_questions(u: Understanding, intent: str) -> list[str]:
-    """Other questions in the same message (`Understanding.also`, when intents reports them)."""
-    return [i for i in getattr(u, "also", ()) or () if i in ANSWERS and i != intent]
+    """Other questions in the same message: what intents reports in `Understanding.also`, and
+    the common pair "交多少 … 去哪交" asked together."""
+    others = [i for i in getattr(u, "also", ()) or () if i in ANSWERS and i != intent]
+    if intent == "channel" and AMOUNT_ASKED.search(u.text):
+        others.append("subsidy" if u.slots.get("categories") else "fee")
+    elif intent in ("fee", "subsidy") and WHERE_ASKED.search(u.text):
+        others.append("channel")
+    return others

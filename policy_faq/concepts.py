@@ -22,7 +22,7 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 NARROWER: dict[str, tuple[str, ...]] = {
     "disabled": ("disabled_severe",),
     "family_planning": ("fp_one_child", "fp_two_daughters", "fp_surgery", "fp_special"),
-    "poverty_relieved": ("unstable_relieved", "returned_poverty"),
+    "poverty_relieved": ("stable_relieved", "unstable_relieved", "returned_poverty"),
 }
 
 
