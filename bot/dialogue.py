@@ -248,6 +248,9 @@ def _refine(intent: str, slots: dict[str, Any], u: Understanding, policy: Any) -
     period is a late-payment question."""
     if intent == "fee" and u.intent is None and u.slots.get("categories"):
         return "subsidy"
+    if intent == "channel" and AMOUNT_ASKED.search(u.text) and WHERE_ASKED.search(u.text):
+        # "交多少 去哪交": the amount first, the channel as the second answer
+        return "subsidy" if slots.get("categories") else "fee"
     if intent in ("deadline", "late_payment", "benefit_start", "fee") and (
             slots.get("birth_date") or slots.get("child_age_days") is not None):
         return "newborn"  # a child's own window decides when and how much

@@ -466,7 +466,7 @@ def answer_tasks(ctx: _Ctx) -> Answer:
         for i in progress:
             ctx.cite(i.source)
         return _render(ctx, "tasks", table=None, funding=p.work_funding, extras=[], progress=progress,
-                       all_columns=False)
+                       all_columns=False, wants_total=False)
     ctx.cite(p.tasks.source)
     if p.tasks.rule.source:
         ctx.cite(p.tasks.rule.source)
@@ -482,9 +482,10 @@ def answer_tasks(ctx: _Ctx) -> Answer:
         ctx.cite(t.source)
     # "任务合计" wants the task total; "参保基数合计", "去年参保人数" want the other columns too.
     all_columns = "任务" not in text or any(w in text for w in OTHER_COLUMN_WORDS)
+    wants_total = any(w in text for w in ("全县", "合计", "一共", "总共", "总数", "全区"))
     return _render(ctx, "tasks", table=p.tasks, row=row, township=township, total=total_task(p),
                    rows=rows, funding=p.work_funding, extras=extras, progress=[],
-                   all_columns=all_columns)
+                   all_columns=all_columns, wants_total=wants_total)
 
 
 def answer_human(ctx: _Ctx) -> Answer:
