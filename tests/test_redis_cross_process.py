@@ -33,7 +33,7 @@ class Worker:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("WECHAT_", "BOT_", "TELEGRAM_"))}
         env.update(WECHAT_TOKEN=TOKEN, BOT_REDIS_URL=redis_url, BOT_LOG_LEVEL="WARNING",
-                   WECHAT_REPLAY_WINDOW="0")
+                   WECHAT_REPLAY_WINDOW="0", BOT_UNANSWERED_DB=os.environ["BOT_UNANSWERED_DB"])
         self.log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port",

@@ -20,6 +20,7 @@ STRANGER = 6002
 
 def bot_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
+    env["BOT_UNANSWERED_DB"] = os.environ["BOT_UNANSWERED_DB"]  # see tests/conftest.py
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.update(extra)
     return env

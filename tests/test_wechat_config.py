@@ -148,6 +148,7 @@ def test_commands_exit_2_without_traceback_on_bad_config(tmp_path, command):
     cfg.write_text("[wechat]\nbogus = 1\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "BOT_"))}
     env["BOT_CONFIG"] = str(cfg)
+    env["BOT_UNANSWERED_DB"] = os.environ["BOT_UNANSWERED_DB"]  # see tests/conftest.py
     proc = subprocess.run([sys.executable, "-m", "bot", *command], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 2

@@ -42,6 +42,7 @@ SLUGS = ["jinzhai", "tunliu", "suiping", "youxi"]
 
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "BOT_"))}
+    env["BOT_UNANSWERED_DB"] = os.environ["BOT_UNANSWERED_DB"]  # see tests/conftest.py
     env.update(extra)
     return env
 
