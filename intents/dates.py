@@ -279,6 +279,8 @@ def find_dates(text: str, today: dt.date) -> list[DateHit]:
             cands = [_safe(y, mo, 1) for y in _years(today)]
             # compare by month: a month that has started counts as "now", not the past
             birth = is_birth(m)
+            if _PASSED_BEFORE.search(text[max(0, m.start() - 3):m.start()]):
+                continue  # "过了2月才想起来交": said after that month — the date meant is now
             chosen = pick(cands, birth, today.replace(day=1), m=m)
             if chosen == today.replace(day=1) and not birth and m[2] in (None, "份"):
                 chosen = today  # the current month ("8月份" said in August) means now
