@@ -76,10 +76,6 @@ def _t2s_table() -> dict[int, str]:
     return {ord(raw[i]): raw[i + 1] for i in range(0, len(raw) - 1, 2)}
 
 
-def to_simplified(text: str) -> str:
-    return text.translate(_t2s_table())
-
-
 def clean(text: str) -> str:
     """Width, script, case and noise only (no typo or numeral rewriting)."""
     text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2])

@@ -122,6 +122,3 @@ class WeChatAPI:
 
     async def create_menu(self, menu: dict[str, Any]) -> None:
         await self.call("POST", "/cgi-bin/menu/create", menu)
-
-    async def current_menu(self) -> dict[str, Any]:
-        return await self.call("GET", "/cgi-bin/get_current_selfmenu_info")

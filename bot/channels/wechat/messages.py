@@ -2,8 +2,7 @@
 
 The webhook checks a parsed `<xml>` dict with `check_message` and turns it into an `Incoming`
 with `classify`, straight from the dict (no wechatpy object on a message's path: nothing
-there needed one). `parse_message` is wechatpy's `parse_message` minus the XML parsing (done
-by `xmlsafe`), for code that wants wechatpy's message and event classes.
+there needed one).
 """
 
 from __future__ import annotations
@@ -11,9 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
-
-from wechatpy.events import EVENT_TYPES
-from wechatpy.messages import MESSAGE_TYPES, BaseMessage, UnknownMessage
 
 _ID_RE = re.compile(r"^[0-9]{1,24}$")
 
@@ -44,26 +40,6 @@ def check_message(data: dict[str, Any]) -> None:
         raise BadMessage("invalid MsgId")
 
 
-def parse_message(data: dict[str, Any]) -> BaseMessage:
-    """wechatpy's message/event object for a parsed `<xml>` dict (`check_message` first)."""
-    check_message(data)
-    message = dict(data)
-    msg_type = _flat(message.get("MsgType")).strip().lower()
-    if msg_type == "event":
-        event = _flat(message.get("Event")).strip().lower()
-        key = _flat(message.get("EventKey"))
-        if event == "subscribe" and key:
-            if key.startswith(("scanbarcode|", "scanimage|")):
-                event = "subscribe_scan_product"
-                message["Event"] = event
-            elif key.startswith("qrscene_"):
-                event = "subscribe_scan"
-                message["Event"] = event
-                message["EventKey"] = key[len("qrscene_"):]
-        return EVENT_TYPES.get(event, UnknownMessage)(message)
-    return MESSAGE_TYPES.get(msg_type, UnknownMessage)(message)
-
-
 @dataclass(frozen=True)
 class Incoming:
     """What the channel needs from one message."""
@@ -79,11 +55,6 @@ class Incoming:
 UNSUPPORTED_NAMES = {
     "image": "图片", "location": "位置", "link": "链接", "video": "视频",
     "shortvideo": "小视频", "file": "文件", "miniprogrampage": "小程序卡片",
-}
-SILENT_EVENTS = {  # events that need no reply ("success")
-    "unsubscribe", "scan", "location", "view", "masssendjobfinish", "templatesendjobfinish",
-    "scancode_push", "scancode_waitmsg", "pic_sysphoto", "pic_photo_or_album", "pic_weixin",
-    "location_select", "view_miniprogram",
 }
 
 
