@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from policy_faq.calculator import Citation, Quote, cite, quote
+from policy_faq.calculator import Citation, Quote, add_citation, cite, quote
 from policy_faq.concepts import match_concept, vocabulary
 from policy_faq.render import render
 from policy_faq.schema import Category, CountyPolicy, Source, Topic
@@ -54,14 +54,11 @@ class _Ctx:
     def cite(self, source: Source | None) -> None:
         if source is None:
             return
-        c = cite(self.policy, source)
-        if all(c.clause != k.clause for k in self.citations):
-            self.citations.append(c)
+        add_citation(self.citations, cite(self.policy, source))
 
     def cite_quote(self, q: Quote) -> None:
         for c in q.citations:
-            if all(c.clause != k.clause for k in self.citations):
-                self.citations.append(c)
+            add_citation(self.citations, c)
 
     @property
     def pay_date(self) -> dt.date:

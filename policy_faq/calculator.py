@@ -107,6 +107,12 @@ def cite(policy: CountyPolicy, source: Source) -> Citation:
     return Citation(policy.document.cite_as, policy.document.seed, source.clause, source.quote)
 
 
+def add_citation(citations: list[Citation], citation: Citation) -> None:
+    """Append unless that clause is cited already (one clause, one citation)."""
+    if all(citation.clause != known.clause for known in citations):
+        citations.append(citation)
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
@@ -150,8 +156,7 @@ class _Draft:
         if source is None:
             return None
         c = cite(self.policy, source)
-        if all(c.clause != known.clause for known in self.citations):
-            self.citations.append(c)
+        add_citation(self.citations, c)
         return c
 
 
