@@ -15,7 +15,7 @@ from typing import Any
 
 from intents import CONFIDENCE_THRESHOLD, Understanding, understand
 from policy_faq import Registry
-from policy_faq.answers import ANSWERS, answer, clip, fits_one_reply
+from policy_faq.answers import ANSWERS, answer, clip, fits_one_reply, slot_date
 from policy_faq.calculator import period_at
 from policy_faq.render import render
 
@@ -254,12 +254,8 @@ def _refine(intent: str, slots: dict[str, Any], u: Understanding, policy: Any) -
     if intent in ("deadline", "late_payment", "benefit_start", "fee") and (
             slots.get("birth_date") or slots.get("child_age_days") is not None):
         return "newborn"  # a child's own window decides when and how much
-    asked = slots.get("date")
-    if intent == "fee" and isinstance(asked, str):
-        try:
-            day = dt.date.fromisoformat(asked)
-        except ValueError:
-            return intent
+    day = slot_date(slots.get("date"))
+    if intent == "fee" and day is not None:
         period = period_at(policy, day, bool(slots.get("migrant")))
         if period is not None and period.kind == "late":
             return "late_payment"

@@ -63,7 +63,7 @@ class _Ctx:
     @property
     def pay_date(self) -> dt.date:
         """The date the resident asks about, else today."""
-        return _date(self.slots.get("date")) or self.today
+        return slot_date(self.slots.get("date")) or self.today
 
     def base(self) -> dict[str, Any]:
         p = self.policy
@@ -77,7 +77,8 @@ class _Ctx:
         }
 
 
-def _date(value: object) -> dt.date | None:
+def slot_date(value: object) -> dt.date | None:
+    """A date slot (ISO text or a date) as a date; None when absent or not a date."""
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
@@ -185,7 +186,7 @@ AUDIENCE_TAGS = ("student", "non_local", "employee_insurance", "armed_police", "
 def _standard_quote(ctx: _Ctx, categories: list[Category]) -> Quote:
     """Amounts as the notice sets them: on the asked date, else today if a period is open, else
     on the first day of the concentrated period."""
-    asked = _date(ctx.slots.get("date"))
+    asked = slot_date(ctx.slots.get("date"))
     q = quote(ctx.policy, asked or ctx.today, categories, migrant=bool(ctx.slots.get("migrant")))
     if asked is None and q.pay_now is None:
         q = quote(ctx.policy, min(p.start for p in ctx.policy.periods), categories)
@@ -268,7 +269,7 @@ def answer_deadline(ctx: _Ctx) -> Answer:
     q = _quote(ctx, _resolve(ctx).categories)
     for p in ctx.policy.periods:
         ctx.cite(p.source)
-    asked = _date(ctx.slots.get("date"))
+    asked = slot_date(ctx.slots.get("date"))
     lists = ctx.policy.subsidy_lists
     show_lists = lists.stated and any(w in str(ctx.slots.get("_text", "")) for w in LIST_WORDS)
     if show_lists:
@@ -283,7 +284,7 @@ def answer_migrant_extension(ctx: _Ctx) -> Answer:
     extensions = [p for p in ctx.policy.periods if p.kind == "extended"]
     for p in extensions:
         ctx.cite(p.source)
-    asked = _date(ctx.slots.get("date"))
+    asked = slot_date(ctx.slots.get("date"))
     q = _quote(ctx, _resolve(ctx).categories) if asked else None
     return _render(ctx, "migrant_extension", offer="回复“渠道”查看缴费步骤",
                    extensions=extensions, asked=asked, q=q)
@@ -292,7 +293,7 @@ def answer_migrant_extension(ctx: _Ctx) -> Answer:
 def answer_late_payment(ctx: _Ctx) -> Answer:
     late = ctx.policy.late_payment
     ctx.cite(late.source)
-    asked = _date(ctx.slots.get("date"))
+    asked = slot_date(ctx.slots.get("date"))
     q = _quote(ctx, _resolve(ctx).categories)
     late_periods = [p for p in ctx.policy.periods if p.kind == "late"]
     categories = _resolve(ctx).categories
@@ -322,7 +323,7 @@ def _status_change(ctx: _Ctx) -> dict[str, Any]:
 
 
 def _birth(ctx: _Ctx) -> dt.date | None:
-    birth = _date(ctx.slots.get("birth_date"))
+    birth = slot_date(ctx.slots.get("birth_date"))
     if birth is None and isinstance(ctx.slots.get("child_age_days"), int):
         birth = ctx.pay_date - dt.timedelta(days=ctx.slots["child_age_days"])
     return birth
@@ -346,7 +347,7 @@ def answer_newborn(ctx: _Ctx) -> Answer:
 
 
 def answer_benefit_start(ctx: _Ctx) -> Answer:
-    asked = _date(ctx.slots.get("date"))
+    asked = slot_date(ctx.slots.get("date"))
     birth = _birth(ctx)
     q = _quote(ctx, _resolve(ctx).categories, birth if birth and birth <= ctx.pay_date else None)
     for p in ctx.policy.periods:
